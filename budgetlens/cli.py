@@ -1,0 +1,102 @@
+"""Command line: `budgetlens extract | schema | eval`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from extraction.records import ExtractionResult
+
+from budgetlens.batch import expand_paths, extract_many
+from budgetlens.settings import get_settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="budgetlens: read, check and triage budget disclosures.")
+err = Console(stderr=True)
+
+
+class OutFormat(str, Enum):
+    jsonl = "jsonl"
+    json = "json"
+
+
+@app.command()
+def extract(
+    paths: list[str] = typer.Argument(..., help="PDF files, directories (walked) or globs"),
+    out: Path | None = typer.Option(None, "--out", "-o", help="write here instead of stdout"),
+    fmt: OutFormat = typer.Option(OutFormat.jsonl, "--format", help="jsonl: one object per line; json: one array"),
+) -> None:
+    """Extract records from PDFs. Exit code 1 when any file failed (its entry says why)."""
+    settings = get_settings()
+    files = expand_paths(paths)
+    if not files:
+        err.print("[red]no files matched[/red]")
+        raise typer.Exit(2)
+    sink = out.open("w", encoding="utf-8") if out else sys.stdout
+    failed = partial = 0
+    results: list[str] = []
+    try:
+        with _progress(settings.progress) as progress:
+            task = progress.add_task("extracting", total=len(files))
+            for res in extract_many(files, settings):
+                line = res.model_dump_json()
+                if fmt is OutFormat.jsonl:
+                    sink.write(line + "\n")
+                    sink.flush()
+                else:
+                    results.append(line)
+                failed += res.status == "failed"
+                partial += res.status == "partial"
+                progress.update(task, advance=1, description=_describe(res))
+        if fmt is OutFormat.json:
+            sink.write("[\n" + ",\n".join(results) + "\n]\n")
+    finally:
+        if out:
+            sink.close()
+    err.print(f"{len(files)} file(s): {len(files) - failed - partial} ok, {partial} partial, {failed} failed")
+    raise typer.Exit(1 if failed else 0)
+
+
+def _describe(res: ExtractionResult) -> str:
+    return f"{res.document.file_name[:40]} [{res.status}]"
+
+
+def _progress(enabled: bool) -> Progress:
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err, disable=not enabled or not err.is_terminal,
+    )
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of one `extract` output object."""
+    typer.echo(json.dumps(ExtractionResult.model_json_schema(), ensure_ascii=False, indent=2))
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+@app.command("eval")
+def eval_cmd(
+    fixtures: list[Path] = typer.Argument(..., help="fixture folders (each with gold.json) or folders holding them"),
+    shared: Path = typer.Option(None, "--shared", help="shared dir for fixtures whose PDF lives there"),
+    json_out: Path | None = typer.Option(None, "--json", help="write the full report as JSON here"),
+) -> None:
+    """Score extraction against labelled fixtures: tables, values, narrative claims."""
+    from budgetlens.evaluate import run_eval
+
+    settings = get_settings()
+    report = run_eval(fixtures, shared or settings.shared_dir, err)
+    if json_out:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+        err.print(f"report written to {json_out}")
+    if report["overall"]["scored"] == 0:
+        raise typer.Exit(2)

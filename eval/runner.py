@@ -1,0 +1,108 @@
+"""`budgetlens eval`: find labelled fixtures, extract their PDFs, score against gold.
+
+A fixture is a folder with `gold.json` and either `document.pdf` beside it (rendered fixtures) or a
+`"source"` path relative to the shared dir (the real PDFs, which never enter the repo).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from extraction.records import ExtractionResult, FinalAccountsTable, NarrativeClaim
+
+from eval.metrics import ClaimScore, TableScore, score_claims, score_table, summarise, table_key
+
+Extractor = Callable[[Path], ExtractionResult]
+
+
+@dataclass
+class FixtureResult:
+    name: str
+    pdf: Path | None
+    status: str
+    tables: list[TableScore]
+    claims: ClaimScore
+    skipped: str | None = None
+
+    def summary(self) -> dict[str, Any]:
+        return {"fixture": self.name, "status": self.status, "skipped": self.skipped,
+                **summarise(self.tables, self.claims),
+                "per_table": [_table_row(t) for t in self.tables],
+                "claim_misses": self.claims.misses[:50], "claim_wrong": self.claims.wrong[:50]}
+
+
+def _table_row(t: TableScore) -> dict[str, Any]:
+    return {"table": t.key, "found": t.found, "page_ok": t.page_ok, "unit_ok": t.unit_ok,
+            "labelled": t.labelled, "correct": t.correct, "accuracy": t.accuracy, "precision": t.precision,
+            "missing": t.missing, "wrong": t.wrong, "misplaced": t.misplaced, "phantom": t.phantom}
+
+
+def find_fixtures(roots: list[Path]) -> list[Path]:
+    out: list[Path] = []
+    for root in roots:
+        if (root / "gold.json").is_file():
+            out.append(root)
+        elif root.is_dir():
+            out.extend(sorted(p.parent for p in root.rglob("gold.json")))
+    return out
+
+
+def load_gold(folder: Path) -> tuple[dict[str, Any], ExtractionResult]:
+    raw = json.loads((folder / "gold.json").read_text(encoding="utf-8"))
+    body = {"document": raw["document"], "records": raw.get("records", [])}
+    return raw, ExtractionResult.model_validate(body)
+
+
+def pdf_for(folder: Path, raw: dict[str, Any], shared: Path) -> Path | None:
+    if (folder / "document.pdf").is_file():
+        return folder / "document.pdf"
+    src = raw.get("source")
+    if src and (shared / src).is_file():
+        return shared / src
+    return None
+
+
+def evaluate_fixture(folder: Path, shared: Path, extract: Extractor) -> FixtureResult:
+    raw, gold = load_gold(folder)
+    pdf = pdf_for(folder, raw, shared)
+    name = raw.get("name") or folder.name
+    if pdf is None:
+        why = f"no document.pdf and source {raw.get('source')!r} not under {shared}"
+        return FixtureResult(name, None, "skipped", [], ClaimScore(), skipped=why)
+    pred = extract(pdf)
+    return FixtureResult(name, pdf, pred.status, *score_result(gold, pred))
+
+
+def score_result(gold: ExtractionResult, pred: ExtractionResult) -> tuple[list[TableScore], ClaimScore]:
+    gt = [r for r in gold.records if isinstance(r, FinalAccountsTable)]
+    pt = [r for r in pred.records if isinstance(r, FinalAccountsTable)]
+    pool: dict[str, list[FinalAccountsTable]] = {}
+    for t in pt:
+        pool.setdefault(table_key(t), []).append(t)
+    tables = [score_table(g, _take(pool, table_key(g))) for g in gt]
+    gc = [r for r in gold.records if isinstance(r, NarrativeClaim)]
+    pc = [r for r in pred.records if isinstance(r, NarrativeClaim)]
+    return tables, score_claims(gc, pc)
+
+
+def _take(pool: dict[str, list[FinalAccountsTable]], key: str) -> FinalAccountsTable | None:
+    found = pool.get(key)
+    return found.pop(0) if found else None
+
+
+def overall(results: list[FixtureResult]) -> dict[str, Any]:
+    scored = [r for r in results if r.skipped is None]
+    tables = [t for r in scored for t in r.tables]
+    claims = ClaimScore()
+    for r in scored:
+        c = r.claims
+        claims.gold += c.gold
+        claims.predicted += c.predicted
+        claims.matched += c.matched
+        claims.value_ok += c.value_ok
+        claims.fields.update(c.fields)
+    return {"fixtures": len(results), "scored": len(scored), **summarise(tables, claims)}

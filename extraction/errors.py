@@ -1,0 +1,64 @@
+"""The one error tree. Messages say what happened and what the user can do about it.
+
+Lives in `extraction` because every other package may import it (DESIGN.md import rules).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class BudgetlensError(Exception):
+    """Base of every error budgetlens raises on purpose."""
+
+    code = "error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InputError(BudgetlensError):
+    """A file we cannot read as a disclosure; tied to its path and, where known, page."""
+
+    code = "input_error"
+
+    def __init__(self, message: str, path: str | Path | None = None, page: int | None = None) -> None:
+        where = f"{path}" if path is not None else ""
+        if page is not None:
+            where += f" (page {page})"
+        super().__init__(f"{where}: {message}" if where else message)
+        self.path = str(path) if path is not None else None
+        self.page = page
+
+
+class EmptyFileError(InputError):
+    code = "empty_file"
+
+
+class NotPdfError(InputError):
+    code = "not_pdf"
+
+
+class CorruptPdfError(InputError):
+    code = "corrupt_pdf"
+
+
+class EncryptedPdfError(InputError):
+    code = "encrypted_pdf"
+
+
+class NoTextLayerError(InputError):
+    code = "no_text_layer"
+
+
+class ConfigError(BudgetlensError):
+    code = "config_error"
+
+
+class LlmError(BudgetlensError):
+    code = "llm_error"
+
+    def __init__(self, message: str, provider: str | None = None) -> None:
+        super().__init__(f"[{provider}] {message}" if provider else message)
+        self.provider = provider

@@ -1,0 +1,172 @@
+"""PDF → ExtractionResult for one file: the I/O edge that drives the pure parsers.
+
+One pass over the pages with `get_text("words")` + `get_drawings()` (cheap); `find_tables()` only on a page
+that has a table title but no ruled grid; glyph-level text only on 情况说明 pages.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pymupdf
+
+from extraction.classify import classify_title, compact, heading_level, is_toc_page
+from extraction.errors import InputError, NoTextLayerError
+from extraction.final_accounts import PageTables, TextRow, assemble, group_lines
+from extraction.layout.grid import Grid, find_grids
+from extraction.layout.ingest import open_pdf, page_layout, page_text_lines, sha256_bytes
+from extraction.layout.model import PageLayout, TextLine, Word
+from extraction.narrative_sections import narrative_records
+from extraction.numbers import read_cell_number
+from extraction.records import Document, ExtractionResult, Issue, decide_status
+
+MIN_CHARS = 20
+
+
+def extract_file(path: Path, max_pages: int = 2000, max_bytes: int | None = None) -> ExtractionResult:
+    """Never raises for a bad file: the result is `failed` with the reason, so a batch goes on."""
+    doc_meta = Document(id="", file_name=path.name)
+    try:
+        data = path.read_bytes()
+        doc_meta.id = sha256_bytes(data)
+        if max_bytes is not None and len(data) > max_bytes:
+            raise InputError(f"is {len(data) / 1e6:.0f} MB, above the limit (BUDGETLENS_MAX_FILE_MB)", path)
+        return extract_bytes(path, data, max_pages)
+    except InputError as exc:
+        return _failed(doc_meta, exc.code, exc.message, exc.page)
+    except OSError as exc:
+        return _failed(doc_meta, "unreadable_file", f"{path}: cannot read the file ({exc.strerror})", None)
+
+
+def _failed(doc: Document, code: str, message: str, page: int | None) -> ExtractionResult:
+    issue = Issue(code=code, message=message, severity="error", page=page)
+    doc.status, doc.issues = "failed", [issue]
+    return ExtractionResult(document=doc, records=[], status="failed", issues=[issue])
+
+
+def extract_bytes(path: Path, data: bytes, max_pages: int = 2000) -> ExtractionResult:
+    doc = open_pdf(path, data, max_pages)
+    try:
+        layouts = [page_layout(page) for page in doc]
+        _require_text(path, doc, layouts)
+        page_tables = [_page_tables(doc, pl) for pl in layouts]
+        tables = assemble(page_tables, read_cell_number)
+        narrative_pages = _narrative_pages(page_tables)
+        lines = _narrative_lines(doc, narrative_pages, page_tables)
+        narrative = narrative_records(lines)
+        meta = _document(path, data, doc.page_count, layouts)
+    finally:
+        doc.close()
+    records = [*tables, *narrative]
+    issues = [i for r in records for i in r.issues]
+    if tables:
+        meta.doc_kinds.append("final_accounts")
+    if not records:
+        issues.append(Issue(code="no_disclosure_content", severity="error",
+                            message=f"{path.name}: no 部门决算 table or 情况说明 found; is this a budget disclosure?"))
+    meta.status = decide_status(issues, bool(records))
+    meta.issues = issues
+    return ExtractionResult(document=meta, records=records, status=meta.status, issues=issues)
+
+
+def _require_text(path: Path, doc: pymupdf.Document, layouts: list[PageLayout]) -> None:
+    chars = sum(len(w.text) for pl in layouts for w in pl.words)
+    if chars < MIN_CHARS * max(1, len(layouts)) // 4:
+        has_images = any(doc[i].get_images() for i in range(min(doc.page_count, 5)))
+        what = "image-only (scanned)" if has_images else "without a text layer"
+        raise NoTextLayerError(f"is {what}; OCR is needed (install the 'ocr' extra) before extraction", path)
+
+
+def _page_tables(doc: pymupdf.Document, pl: PageLayout) -> PageTables:
+    grids, rest = find_grids(pl.number, pl.segments, pl.words)
+    lines = group_lines(pl.number, rest)
+    texts = [ln.text for ln in lines]
+    if not grids and any(classify_title(t) for t in texts) and len(rest) > 40:
+        grids, rest = _fallback_grids(doc[pl.number - 1], pl)
+        lines = group_lines(pl.number, rest)
+    return PageTables(page=pl.number, grids=grids, lines=lines, toc=is_toc_page(texts))
+
+
+def _fallback_grids(page: pymupdf.Page, pl: PageLayout) -> tuple[list[Grid], list[Word]]:
+    """Unruled or partly ruled table: let find_tables place the cells, then fill them from our words."""
+    from extraction.layout.grid import Line, build_grid, assign_words
+
+    grids: list[Grid] = []
+    for tab in page.find_tables(vertical_strategy="text", horizontal_strategy="text").tables:
+        xs = sorted({round(c[0], 1) for c in tab.cells if c} | {round(c[2], 1) for c in tab.cells if c})
+        ys = sorted({round(c[1], 1) for c in tab.cells if c} | {round(c[3], 1) for c in tab.cells if c})
+        hs = [Line(y, xs[0], xs[-1]) for y in ys]
+        vs = [Line(x, ys[0], ys[-1]) for x in xs]
+        g = build_grid(pl.number, hs, vs)
+        if g is not None:
+            grids.append(g)
+    rest = pl.words
+    for g in grids:
+        rest = assign_words(g, rest)
+    return grids, rest
+
+
+def _narrative_pages(pages: list[PageTables]) -> list[int]:
+    """Pages of the 情况说明 part: from its heading (not the 目录 line) up to 名词解释."""
+    out: list[int] = []
+    inside = False
+    for pt in pages:
+        if pt.toc:
+            continue
+        for ln in pt.lines:
+            t = compact(ln.text)
+            if heading_level(t) is not None and "名词解释" in t:
+                inside = False
+            elif ("情况说明" in t or "决算说明" in t) and heading_level(t) is not None:
+                inside = True
+        if inside or _starts_inside(pt):
+            out.append(pt.page)
+    return out
+
+
+def _starts_inside(pt: PageTables) -> bool:
+    return any(("情况说明" in compact(ln.text)) and heading_level(ln.text) == 0 for ln in pt.lines)
+
+
+def _narrative_lines(doc: pymupdf.Document, pages: list[int], pts: list[PageTables]) -> list[TextLine]:
+    out: list[TextLine] = []
+    for n in pages:
+        grids = pts[n - 1].grids
+        for line in page_text_lines(doc[n - 1]):
+            cx, cy = (line.bbox[0] + line.bbox[2]) / 2, (line.bbox[1] + line.bbox[3]) / 2
+            if not any(g.bbox[0] <= cx <= g.bbox[2] and g.bbox[1] <= cy <= g.bbox[3] for g in grids):
+                out.append(line)
+    return out
+
+
+_YEAR = re.compile(r"(20\d{2})\s*年度?")
+_DEPT = re.compile(r"(?:部门|单位)(?:名称)?[:：]\s*(\S+?)(?:（本级）|\(本级\))?(?:\s|$)")
+_REGION = re.compile(r"^(.{2,12}?(?:省|自治区|市))?(.{1,10}?(?:市|区|县|旗))?")
+
+
+def _document(path: Path, data: bytes, n_pages: int, layouts: list[PageLayout]) -> Document:
+    head = [ln.text for pl in layouts[:6] for ln in group_lines(pl.number, pl.words)]
+    year = next((int(m.group(1)) for t in head for m in [_YEAR.search(compact(t))] if m), None)
+    dept = _department(head)
+    region = None
+    if dept:
+        m = _REGION.match(dept)
+        region = "".join(g for g in (m.groups() if m else ()) if g) or None
+    return Document(id=sha256_bytes(data), file_name=path.name, pages=n_pages, department=dept,
+                    region=region, fiscal_year=year)
+
+
+def _department(head: list[str]) -> str | None:
+    for t in head:
+        m = _DEPT.search(t)
+        if m and m.group(1) not in ("元", "万元", "亿元") and "金额" not in t[: m.start() + 2]:
+            return m.group(1)
+    for t in head[:3]:
+        c = compact(t)
+        m = re.match(r"^(.{4,40}?)(20\d{2})年度?(部门|单位)?决算", c)
+        if m:
+            return m.group(1)
+        if re.search(r"(局|办公室|委员会|政府|厅|中心|院|所)$", c) and len(c) <= 30:
+            return c
+    return None
