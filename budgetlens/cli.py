@@ -17,7 +17,7 @@ from budgetlens.batch import expand_paths, extract_many
 from budgetlens.settings import get_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="budgetlens: read, check and triage budget disclosures.")
-err = Console(stderr=True)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
 
 class OutFormat(str, Enum):

@@ -226,8 +226,8 @@ def _read_row(
         if col.role == "code" and own and _CODE.match(text):
             code_parts.append(text)
             code_cells.append(cell)
-        elif col.role == "label" and own and text:
-            label_cells.append(cell)
+        elif col.role in ("label", "code") and own and text and text not in _CODE_HEAD and cell is not None:
+            label_cells.append(cell)  # a 合计 cell merged across the code columns is the row's label
         elif col.role == "value":
             cells.setdefault(col.name, None)
             if own and text and cell is not None and not _ELLIPSIS.match(text):
