@@ -23,8 +23,9 @@ from extraction.numbers import (
 )
 
 D = Decimal
-_TO_FULLWIDTH = str.maketrans({**{str(i): chr(0xFF10 + i) for i in range(10)}, ",": "，", ".": "．", "%": "％",
-                               "-": "－", "(": "（", ")": "）"})
+_TO_FULLWIDTH = str.maketrans(
+    {**{str(i): chr(0xFF10 + i) for i in range(10)}, ",": "，", ".": "．", "%": "％", "-": "－", "(": "（", ")": "）"}
+)
 NULL_TOKENS = ["", " ", "—", "——", "-", "--", "–", "/", "－", "／", "无", " — ", "\u3000"]
 
 
@@ -111,8 +112,16 @@ def test_placeholders_have_no_value(text: str, unit: str | None) -> None:
 
 @pytest.mark.parametrize(
     ("text", "value", "unit"),
-    [("0辆", D("0"), "辆"), ("2台（套）", D("2"), "台（套）"), ("2台(套)", D("2"), "台（套）"), ("4个", D("4"), "个"),
-     ("12 人", D("12"), "人"), ("3项", D("3"), "项"), ("6.2万元", D("6.2"), "万元"), ("0.21%", D("0.21"), "%")],
+    [
+        ("0辆", D("0"), "辆"),
+        ("2台（套）", D("2"), "台（套）"),
+        ("2台(套)", D("2"), "台（套）"),
+        ("4个", D("4"), "个"),
+        ("12 人", D("12"), "人"),
+        ("3项", D("3"), "项"),
+        ("6.2万元", D("6.2"), "万元"),
+        ("0.21%", D("0.21"), "%"),
+    ],
 )
 def test_quantities_with_count_units(text: str, value: Decimal, unit: str) -> None:
     assert parse_quantity(text) == ParsedNumber(raw=text, kind="number", value=value, unit=unit)
@@ -125,10 +134,29 @@ def test_quantity_rejects_unknown_units() -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("123", True), ("33,247,561.93", True), ("(1,234.00)", True), ("７３．６８％", True), ("—", True), ("-", True),
-     ("/", True), ("无", True), ("918%.", True), ("9746 50.", True), ("2995.39万元", True), ("XXX", True),
-     ("2010601", True), ("", False), ("  ", False), ("合计", False), ("本年收入合计", False), ("1、", False),
-     ("一、一般公共服务支出", False), ("（一）", False), ("2024年", False)],
+    [
+        ("123", True),
+        ("33,247,561.93", True),
+        ("(1,234.00)", True),
+        ("７３．６８％", True),
+        ("—", True),
+        ("-", True),
+        ("/", True),
+        ("无", True),
+        ("918%.", True),
+        ("9746 50.", True),
+        ("2995.39万元", True),
+        ("XXX", True),
+        ("2010601", True),
+        ("", False),
+        ("  ", False),
+        ("合计", False),
+        ("本年收入合计", False),
+        ("1、", False),
+        ("一、一般公共服务支出", False),
+        ("（一）", False),
+        ("2024年", False),
+    ],
 )
 def test_is_number_like(text: str, expected: bool) -> None:
     assert is_number_like(text) is expected
@@ -136,9 +164,19 @@ def test_is_number_like(text: str, expected: bool) -> None:
 
 @pytest.mark.parametrize(
     ("text", "unit"),
-    [("单位：万元", "万元"), ("金额单位：元", "元"), ("金额单位:万", "万元"), ("单位: 万元", "万元"), ("（单位：亿元）", "亿元"),
-     ("单位：人民币万元", "万元"), ("公开01表  单位：元", "元"), ("单位：亿", "亿元"), ("单位名称", None),
-     ("单位：万人", None), ("收入支出决算总表", None)],
+    [
+        ("单位：万元", "万元"),
+        ("金额单位：元", "元"),
+        ("金额单位:万", "万元"),
+        ("单位: 万元", "万元"),
+        ("（单位：亿元）", "亿元"),
+        ("单位：人民币万元", "万元"),
+        ("公开01表  单位：元", "元"),
+        ("单位：亿", "亿元"),
+        ("单位名称", None),
+        ("单位：万人", None),
+        ("收入支出决算总表", None),
+    ],
 )
 def test_unit_statement(text: str, unit: str | None) -> None:
     assert parse_unit_statement(text) == unit

@@ -1,0 +1,264 @@
+"""Narrative claims from 情况说明 running text: kinds, metrics, raw text, values and boxes."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from extraction.layout.model import Glyph, TextLine
+from extraction.narrative import extract_claims
+from extraction.records import NarrativeClaim, Source
+
+D = Decimal
+X0, W, Y0, H = 50.0, 10.0, 100.0, 20.0
+
+
+def line(text: str, row: int = 0, page: int = 1) -> TextLine:
+    """A printed line with one 10-pt-wide box per glyph; row r sits at y = 100 + 20 r."""
+    y0 = Y0 + H * row
+    glyphs = [Glyph(c, page, (X0 + W * i, y0, X0 + W * (i + 1), y0 + 12)) for i, c in enumerate(text)]
+    return TextLine(page=page, bbox=(X0, y0, X0 + W * len(text), y0 + 12), glyphs=glyphs)
+
+
+def lines(*texts: str, page: int = 1) -> list[TextLine]:
+    return [line(t, row, page) for row, t in enumerate(texts)]
+
+
+def box(text: str, raw: str, row: int = 0) -> tuple[float, float, float, float]:
+    i = text.index(raw)
+    return (X0 + W * i, Y0 + H * row, X0 + W * (i + len(raw)), Y0 + H * row + 12)
+
+
+def summary(claims: list[NarrativeClaim]) -> list[tuple]:
+    return [(c.claim_kind, c.metric, c.raw, c.value, c.unit, c.direction) for c in claims]
+
+
+S1 = "上海市普陀区财政局2024年度收入支出总计2995.39万元。与2023年度相比，收入支出总计减少56.95万元，下降1.87%。"
+
+
+def test_total_and_year_on_year() -> None:
+    claims = extract_claims(lines(S1), "一、收入支出决算总体情况说明")
+    assert summary(claims) == [
+        ("total", "收入支出总计", "2995.39万元", D("2995.39"), "万元", None),
+        ("yoy_change", "收入支出总计", "56.95万元", D("56.95"), "万元", "减少"),
+        ("yoy_pct", "收入支出总计", "1.87%", D("1.87"), "%", "减少"),
+    ]
+    first, change, pct = claims
+    assert first.amount_yuan == D("29953900") and change.amount_yuan == D("569500") and pct.amount_yuan is None
+    assert first.sentence == "上海市普陀区财政局2024年度收入支出总计2995.39万元"
+    assert change.sentence == pct.sentence == "与2023年度相比，收入支出总计减少56.95万元，下降1.87%"
+    assert all(c.section == "一、收入支出决算总体情况说明" and c.page == 1 and not c.issues for c in claims)
+    assert first.sources == {"value": Source(page=1, bbox=(260.0, 100.0, 350.0, 112.0), raw="2995.39万元")}
+    assert change.sources["value"].bbox == box(S1, "56.95万元")
+
+
+def test_shares_with_a_sentence_broken_over_two_lines() -> None:
+    l1, l2 = "本年收入合计2946.25万元，其中：财政拨款收入2940.05万元，占99.79%；其他", "收入6.2万元，占0.21%；"
+    claims = extract_claims(lines(l1, l2), None)
+    assert summary(claims) == [
+        ("total", "本年收入合计", "2946.25万元", D("2946.25"), "万元", None),
+        ("total", "财政拨款收入", "2940.05万元", D("2940.05"), "万元", None),
+        ("share", "财政拨款收入", "99.79%", D("99.79"), "%", None),
+        ("total", "其他收入", "6.2万元", D("6.2"), "万元", None),
+        ("share", "其他收入", "0.21%", D("0.21"), "%", None),
+    ]
+    other = claims[3]
+    assert other.sentence == "其他收入6.2万元，占0.21%"
+    assert other.amount_yuan == D("62000")
+    assert other.sources["value"].bbox == (70.0, 120.0, 120.0, 132.0) == box(l2, "6.2万元", row=1)
+    assert claims[4].sources["value"].bbox == box(l2, "0.21%", row=1)
+    assert claims[2].sources["value"].bbox == box(l1, "99.79%")
+    assert claims[0].section is None
+
+
+def test_sangong_budget_execution_and_completion_rates() -> None:
+    s = (
+        "“三公”经费财政拨款支出年初预算为0.95万元，支出决算为0.00万元，完成预算的0%，其中：因公出国（境）费决算为"
+        "0.00万元，完成预算的0%；"
+    )
+    claims = extract_claims(lines(s), "七、财政拨款“三公”经费支出决算情况说明")
+    assert summary(claims) == [
+        ("total", "“三公”经费财政拨款支出年初预算", "0.95万元", D("0.95"), "万元", None),
+        ("total", "“三公”经费财政拨款支出决算", "0.00万元", D("0.00"), "万元", None),
+        ("completion_rate", "“三公”经费财政拨款支出", "0%", D("0"), "%", None),
+        ("total", "因公出国（境）费决算", "0.00万元", D("0.00"), "万元", None),
+        ("completion_rate", "因公出国（境）费", "0%", D("0"), "%", None),
+    ]
+    assert claims[1].amount_yuan == D("0")
+    assert claims[4].sources["value"].bbox == (X0 + W * (len(s) - 3), Y0, X0 + W * (len(s) - 1), Y0 + 12)
+
+
+def test_comparison_with_a_named_year() -> None:
+    s = "机关运行经费支出184.65万元，比2023年度增加2.55万元，增长1.40%。"
+    assert summary(extract_claims(lines(s))) == [
+        ("total", "机关运行经费支出", "184.65万元", D("184.65"), "万元", None),
+        ("yoy_change", "机关运行经费支出", "2.55万元", D("2.55"), "万元", "增加"),
+        ("yoy_pct", "机关运行经费支出", "1.40%", D("1.40"), "%", "增加"),
+    ]
+
+
+def test_counts_dates_and_thresholds() -> None:
+    s = (
+        "截至2024年12月31日，上海市普陀区财政局共有车辆0辆，其中：部级领导干部用车0辆、…单价100万元（含）以上设备"
+        "（不含车辆）2台（套）。"
+    )
+    claims = extract_claims(lines(s))
+    assert summary(claims) == [
+        ("count", "车辆", "0辆", D("0"), "辆", None),
+        ("count", "部级领导干部用车", "0辆", D("0"), "辆", None),
+        ("count", "单价100万元（含）以上设备（不含车辆）", "2台（套）", D("2"), "台（套）", None),
+    ]
+    assert all(c.amount_yuan is None for c in claims)
+    assert claims[2].sources["value"].bbox == box(s, "2台（套）")
+
+
+@pytest.mark.parametrize(
+    ("text", "metric", "raw", "value", "unit"),
+    [
+        ("投资额50万元以上的项目3个。", "投资额50万元以上的项目", "3个", D("3"), "个"),
+        ("采购单价超过10万元的设备2台。", "采购单价超过10万元的设备", "2台", D("2"), "台"),
+    ],
+)
+def test_thresholds_are_not_amounts(text: str, metric: str, raw: str, value: Decimal, unit: str) -> None:
+    assert summary(extract_claims(lines(text))) == [("count", metric, raw, value, unit, None)]
+
+
+def test_ocr_text_with_half_width_commas() -> None:
+    s = (
+        "社会保障和就业支出年初预算402.24万元,支出决算588.97万元,完成年初预算的146.42%,…较上年决算增加69.36万元,"
+        "增长13.35%,主要原因是人员经费增加。"
+    )
+    assert summary(extract_claims(lines(s))) == [
+        ("total", "社会保障和就业支出年初预算", "402.24万元", D("402.24"), "万元", None),
+        ("total", "社会保障和就业支出决算", "588.97万元", D("588.97"), "万元", None),
+        ("completion_rate", "社会保障和就业支出", "146.42%", D("146.42"), "%", None),
+        ("yoy_change", "社会保障和就业支出决算", "69.36万元", D("69.36"), "万元", "增加"),
+        ("yoy_pct", "社会保障和就业支出决算", "13.35%", D("13.35"), "%", "增加"),
+    ]
+
+
+def test_template_placeholders() -> None:
+    s = "上海市XX 局2024 年度收入支出总计XXX 万元。与2023 年度相比，收入支出总计增加（减少）XXX 万元，增长（下降）XX%。"
+    claims = extract_claims(lines(s))
+    assert summary(claims) == [
+        ("total", "收入支出总计", "XXX 万元", None, "万元", None),
+        ("yoy_change", "收入支出总计", "XXX 万元", None, "万元", None),
+        ("yoy_pct", "收入支出总计", "XX%", None, "%", None),
+    ]
+    assert [[i.code for i in c.issues] for c in claims] == [["placeholder"]] * 3
+    assert all(c.amount_yuan is None for c in claims)
+    assert claims[0].sources["value"] == Source(page=1, bbox=box(s, "XXX 万元"), raw="XXX 万元")
+
+
+def test_number_broken_over_two_lines_keeps_the_first_part_box() -> None:
+    l1, l2 = "一般公共预算财政拨款支出年初预算为2993.92万元，支出决算为2940.05万元，完成年初预算的98.", "20%。"
+    claims = extract_claims(lines(l1, l2))
+    assert summary(claims)[2] == ("completion_rate", "一般公共预算财政拨款支出", "98.20%", D("98.20"), "%", None)
+    rate = claims[2]
+    assert rate.sources["value"].bbox == box(l1, "98.")
+    assert rate.issues == []  # a split number is read whole; only its box is partial
+    assert not claims[0].issues and not claims[1].issues
+
+
+def test_number_broken_over_two_pages_is_on_the_first_page() -> None:
+    page3 = line("机关运行经费支出184.65万元，比2023年度增加2.", row=40, page=3)
+    page4 = line("55万元，增长1.40%。", row=0, page=4)
+    change = extract_claims([page3, page4])[1]
+    assert (change.raw, change.value, change.page, change.direction) == ("2.55万元", D("2.55"), 3, "增加")
+    assert change.sources["value"] == Source(page=3, bbox=(310.0, 900.0, 330.0, 912.0), raw="2.55万元")
+    assert change.issues == []
+
+
+def test_item_heading_names_the_budget_lines() -> None:
+    s = "1、一般公共服务支出（类）财政事务（款）行政运行（项）。主要用于：局本部人员经费及公用经费等的基本支出。年初预算为1560.05 万元，支出决算为1511.89万元。"
+    assert summary(extract_claims(lines(s))) == [
+        (
+            "total",
+            "一般公共服务支出（类）财政事务（款）行政运行（项）年初预算",
+            "1560.05 万元",
+            D("1560.05"),
+            "万元",
+            None,
+        ),
+        (
+            "total",
+            "一般公共服务支出（类）财政事务（款）行政运行（项）支出决算",
+            "1511.89万元",
+            D("1511.89"),
+            "万元",
+            None,
+        ),
+    ]
+
+
+def test_full_width_digits_and_thousands() -> None:
+    s = "基本支出2,381.36万元,占比56.83%；其他收入６．２万元。"
+    claims = extract_claims(lines(s))
+    assert summary(claims) == [
+        ("total", "基本支出", "2,381.36万元", D("2381.36"), "万元", None),
+        ("share", "基本支出", "56.83%", D("56.83"), "%", None),
+        ("total", "其他收入", "６．２万元", D("6.2"), "万元", None),
+    ]
+    assert claims[2].amount_yuan == D("62000")
+
+
+def test_unreadable_number_is_never_zero() -> None:
+    claims = extract_claims(lines("本年收入合计2.38.135万元。"))
+    assert summary(claims) == [("total", "本年收入合计", "2.38.135万元", None, "万元", None)]
+    assert [i.code for i in claims[0].issues] == ["unreadable_number"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2024年度“三公”经费财政拨款支出决算数与2023年度持平。",
+        "决算数比预算数增加10万元。",  # not a year-on-year comparison
+        "召开第3次会议，执行率为98%，于2024年12月31日完成。",
+        "1、一般公共服务支出（类）财政事务（款）行政运行（项）。",
+        "人员经费比上年下降1.5个百分点。",
+        "投入10余万元对会议系统进行了更新改造。",
+    ],
+)
+def test_sentences_without_claims(text: str) -> None:
+    assert extract_claims(lines(text)) == []
+
+
+def test_claims_serialise() -> None:
+    claim = extract_claims(lines("其他收入6.2万元。"))[0]
+    dumped = claim.model_dump(mode="json")
+    assert (dumped["kind"], dumped["value"], dumped["amount_yuan"]) == ("narrative_claim", 6.2, 62000.0)
+
+
+REAL = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real" / "上海市普陀区财政局2024年度部门决算.pdf"
+
+
+@pytest.mark.shared
+@pytest.mark.skipif(not REAL.exists(), reason="needs ../shared/corpus/real (the real 普陀区 disclosure)")
+def test_real_disclosure_page_24() -> None:
+    pymupdf = pytest.importorskip("pymupdf")
+    with pymupdf.open(REAL) as doc:
+        raw = doc[23].get_text("rawdict")
+    text_lines = [
+        TextLine(24, tuple(ln["bbox"]), [Glyph(c["c"], 24, tuple(c["bbox"])) for s in ln["spans"] for c in s["chars"]])
+        for b in raw["blocks"]
+        for ln in b.get("lines", [])
+    ]
+    claims = extract_claims([ln for ln in text_lines if ln.glyphs], None)
+    assert summary(claims)[:3] == [
+        ("total", "机关运行经费支出", "184.65万元", D("184.65"), "万元", None),
+        ("yoy_change", "机关运行经费支出", "2.55万元", D("2.55"), "万元", "增加"),
+        ("yoy_pct", "机关运行经费支出", "1.40%", D("1.40"), "%", "增加"),
+    ]
+    assert summary(claims)[-1] == (
+        "count",
+        "单价100万元（含）以上设备（不含车辆）",
+        "2台（套）",
+        D("2"),
+        "台（套）",
+        None,
+    )
+    assert not [c for c in claims if c.raw == "100万元"]
+    first = claims[0].sources["value"]
+    assert first.page == 24 and first.bbox[2] > first.bbox[0] and first.bbox[3] > first.bbox[1]
