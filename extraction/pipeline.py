@@ -15,13 +15,14 @@ from extraction.classify import classify_title, compact, heading_level, is_toc_p
 from extraction.errors import InputError, NoTextLayerError
 from extraction.final_accounts import PageTables, TextRow, assemble, group_lines
 from extraction.layout.grid import Grid, find_grids
-from extraction.layout.ingest import open_pdf, page_layout, page_text_lines, sha256_bytes
+from extraction.layout.ingest import open_pdf, page_layout, page_text_lines, sha256_bytes, text_page
 from extraction.layout.model import PageLayout, TextLine, Word
 from extraction.narrative_sections import narrative_records
 from extraction.numbers import read_cell_number
 from extraction.records import Document, ExtractionResult, Issue, decide_status
 
 MIN_CHARS = 20
+KEEP_TEXTPAGES = 400  # up to this many pages, text is extracted once and reused for the narrative pass
 
 
 def extract_file(path: Path, max_pages: int = 2000, max_bytes: int | None = None) -> ExtractionResult:
@@ -48,12 +49,15 @@ def _failed(doc: Document, code: str, message: str, page: int | None) -> Extract
 def extract_bytes(path: Path, data: bytes, max_pages: int = 2000) -> ExtractionResult:
     doc = open_pdf(path, data, max_pages)
     try:
-        layouts = [page_layout(page) for page in doc]
+        keep = doc.page_count <= KEEP_TEXTPAGES
+        pages = list(doc) if keep else []  # a TextPage only lives as long as its Page object
+        tps = [text_page(page) for page in pages] if keep else [None] * doc.page_count
+        layouts = [page_layout(pages[i] if keep else doc[i], tps[i]) for i in range(doc.page_count)]
         _require_text(path, doc, layouts)
         page_tables = [_page_tables(doc, pl) for pl in layouts]
         tables = assemble(page_tables, read_cell_number)
         narrative_pages = _narrative_pages(page_tables)
-        lines = _narrative_lines(doc, narrative_pages, page_tables)
+        lines = _narrative_lines(pages or doc, narrative_pages, page_tables, tps)
         narrative = narrative_records(lines)
         meta = _document(path, data, doc.page_count, layouts)
     finally:
@@ -129,11 +133,14 @@ def _starts_inside(pt: PageTables) -> bool:
     return any(("情况说明" in compact(ln.text)) and heading_level(ln.text) == 0 for ln in pt.lines)
 
 
-def _narrative_lines(doc: pymupdf.Document, pages: list[int], pts: list[PageTables]) -> list[TextLine]:
+def _narrative_lines(
+    doc: pymupdf.Document | list[pymupdf.Page], pages: list[int], pts: list[PageTables],
+    tps: list[pymupdf.TextPage | None],
+) -> list[TextLine]:
     out: list[TextLine] = []
     for n in pages:
         grids = pts[n - 1].grids
-        for line in page_text_lines(doc[n - 1]):
+        for line in page_text_lines(doc[n - 1], tps[n - 1]):
             cx, cy = (line.bbox[0] + line.bbox[2]) / 2, (line.bbox[1] + line.bbox[3]) / 2
             if not any(g.bbox[0] <= cx <= g.bbox[2] and g.bbox[1] <= cy <= g.bbox[3] for g in grids):
                 out.append(line)

@@ -30,11 +30,14 @@ class Cell:
     c1: int  # exclusive
     bbox: BBox
     words: list[Word] = field(default_factory=list)
+    _text: str | None = None
 
     @property
     def text(self) -> str:
         """Words in reading order: lines top to bottom, words left to right, a space between words."""
-        return " ".join(" ".join(w.text for w in line) for line in self.lines())
+        if self._text is None:
+            self._text = " ".join(" ".join(w.text for w in line) for line in self.lines())
+        return self._text
 
     @property
     def compact(self) -> str:
@@ -210,6 +213,7 @@ def assign_words(grid: Grid, words: list[Word]) -> list[Word]:
         cell = m[r][c]
         if cell is not None:
             cell.words.append(w)
+            cell._text = None
     return outside
 
 
