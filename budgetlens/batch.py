@@ -6,10 +6,9 @@ import glob
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from budgetlens.settings import Settings
 from extraction.pipeline import extract_file
 from extraction.records import ExtractionResult
-
-from budgetlens.settings import Settings
 
 PDF_SUFFIXES = {".pdf"}
 

@@ -4,23 +4,22 @@ from __future__ import annotations
 
 import json
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from extraction.records import ExtractionResult
-
 from budgetlens.batch import expand_paths, extract_many
 from budgetlens.settings import get_settings
+from extraction.records import ExtractionResult
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="budgetlens: read, check and triage budget disclosures.")
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
 
-class OutFormat(str, Enum):
+class OutFormat(StrEnum):
     jsonl = "jsonl"
     json = "json"
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from eval.runner import evaluate_fixture, find_fixtures, overall
-from extraction.pipeline import extract_file
 from rich.console import Console
 from rich.table import Table
+
+from eval.runner import evaluate_fixture, find_fixtures, overall
+from extraction.pipeline import extract_file
 
 
 def run_eval(roots: list[Path], shared: Path, console: Console) -> dict[str, Any]:

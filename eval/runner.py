@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from extraction.records import ExtractionResult, FinalAccountsTable, NarrativeClaim
-
 from eval.metrics import ClaimScore, TableScore, score_claims, score_table, summarise, table_key
+from extraction.records import ExtractionResult, FinalAccountsTable, NarrativeClaim
 
 Extractor = Callable[[Path], ExtractionResult]
 

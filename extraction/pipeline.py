@@ -13,7 +13,7 @@ import pymupdf
 
 from extraction.classify import classify_title, compact, heading_level, is_toc_page
 from extraction.errors import InputError, NoTextLayerError
-from extraction.final_accounts import PageTables, TextRow, assemble, group_lines
+from extraction.final_accounts import PageTables, assemble, group_lines
 from extraction.layout.grid import Grid, find_grids
 from extraction.layout.ingest import open_pdf, page_layout, page_text_lines, sha256_bytes, text_page
 from extraction.layout.model import PageLayout, TextLine, Word
@@ -50,8 +50,8 @@ def extract_bytes(path: Path, data: bytes, max_pages: int = 2000) -> ExtractionR
     doc = open_pdf(path, data, max_pages)
     try:
         keep = doc.page_count <= KEEP_TEXTPAGES
-        pages = list(doc) if keep else []  # a TextPage only lives as long as its Page object
-        tps = [text_page(page) for page in pages] if keep else [None] * doc.page_count
+        pages = [doc[i] for i in range(doc.page_count)] if keep else []  # a TextPage lives as long as its Page
+        tps: list[pymupdf.TextPage | None] = [text_page(p) for p in pages] if keep else [None] * doc.page_count
         layouts = [page_layout(pages[i] if keep else doc[i], tps[i]) for i in range(doc.page_count)]
         _require_text(path, doc, layouts)
         page_tables = [_page_tables(doc, pl) for pl in layouts]
@@ -94,7 +94,7 @@ def _page_tables(doc: pymupdf.Document, pl: PageLayout) -> PageTables:
 
 def _fallback_grids(page: pymupdf.Page, pl: PageLayout) -> tuple[list[Grid], list[Word]]:
     """Unruled or partly ruled table: let find_tables place the cells, then fill them from our words."""
-    from extraction.layout.grid import Line, build_grid, assign_words
+    from extraction.layout.grid import Line, assign_words, build_grid
 
     grids: list[Grid] = []
     for tab in page.find_tables(vertical_strategy="text", horizontal_strategy="text").tables:

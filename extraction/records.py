@@ -7,7 +7,7 @@ Amounts are `Decimal` in memory (sums must add up exactly) and plain JSON number
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
@@ -116,7 +116,7 @@ class ReportSection(_Record):
     pages: list[int] = Field(default_factory=list)
 
 
-AnyRecord = Annotated[Union[FinalAccountsTable, NarrativeClaim, ReportSection], Field(discriminator="kind")]
+AnyRecord = Annotated[FinalAccountsTable | NarrativeClaim | ReportSection, Field(discriminator="kind")]
 
 
 class Document(_Model):

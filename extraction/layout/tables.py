@@ -217,13 +217,15 @@ def _read_row(
 ) -> ParsedRow | None:
     sources: dict[str, Source] = {}
     issues: list[Issue] = []
-    code_parts, code_cells, label_cells = [], [], []
+    code_parts: list[str] = []
+    code_cells: list[Cell] = []
+    label_cells: list[Cell] = []
     cells: dict[str, Decimal | None] = {}
     for col in cols:
         cell = row[col.index]
         own = cell is not None and cell.c0 == col.index and cell.r0 == r
         text = compact(cell.text) if cell is not None and own else ""
-        if col.role == "code" and own and _CODE.match(text):
+        if col.role == "code" and own and cell is not None and _CODE.match(text):
             code_parts.append(text)
             code_cells.append(cell)
         elif col.role in ("label", "code") and own and text and text not in _CODE_HEAD and cell is not None:

@@ -1,0 +1,169 @@
+"""Fonts, text measurement, wrapping and page planning for the fixture renderer (`eval.render`).
+
+Layout is planned before anything is drawn: every table row, heading and narrative line is
+assigned a page first, so the gold page numbers and the table of contents are known exactly,
+and the PDF is then written in one deterministic pass.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import pymupdf
+
+NOTO_DIR = Path("/usr/share/fonts/opentype/noto")
+# role -> (font file, PDF resource name); body text is 宋体-like serif, titles/headings 黑体-like bold sans
+FACES = {"body": ("NotoSerifCJK-Regular.ttc", "F0"), "bold": ("NotoSansCJK-Bold.ttc", "F1")}
+ASCENT = 0.88  # CJK em-box ascent: where the baseline sits inside a line of height = font size
+PAGE_SIZES = {"A4": (595.0, 842.0), "A3": (842.0, 1191.0)}
+# A number with its unit never breaks across lines (a claim's raw must sit on one line and one page).
+TOKEN = re.compile(r"[0-9A-Za-z.,%\-]+(?:万元|亿元|元|个|辆|人次|批次|台\(套\)|台（套）)?|.", re.S)
+NO_LINE_START = set("，。、；：？！）》」』”’,.;:?!)]%")
+
+
+@dataclass
+class FontSet:
+    """Fonts for measuring (pymupdf.Font) and the bytes embedded in the PDF, by role."""
+
+    fonts: dict[str, pymupdf.Font]
+    buffers: dict[str, bytes]
+    names: dict[str, str]
+    fallback: bool = False
+
+    def width(self, text: str, size: float, role: str = "body") -> float:
+        return self.fonts[role].text_length(text, fontsize=size)
+
+
+def _noto_subset(file: str, chars: str) -> bytes | None:
+    """The Simplified-Chinese face of a Noto CJK collection, subset to `chars` (deterministic bytes)."""
+    try:
+        from fontTools import subset
+        from fontTools.ttLib import TTCollection, TTFont
+    except ImportError:
+        return None
+    path = NOTO_DIR / file
+    if not path.exists():
+        return None
+    names = [f["name"].getDebugName(4) or "" for f in TTCollection(str(path), lazy=True).fonts]
+    index = next((i for i, n in enumerate(names) if " SC" in n and "Mono" not in n), 0)
+    font = TTFont(str(path), fontNumber=index, lazy=True)
+    opts = subset.Options()
+    opts.recalc_timestamp = False
+    opts.notdef_outline = True
+    sub = subset.Subsetter(opts)
+    sub.populate(text=chars)
+    sub.subset(font)
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
+def load_fonts(chars: str) -> FontSet:
+    """Noto CJK SC subset to the document's characters; else PyMuPDF's built-in `china-s` (embedded)."""
+    buffers = {role: _noto_subset(file, chars) for role, (file, _) in FACES.items()}
+    fallback = any(b is None for b in buffers.values())
+    if fallback:
+        builtin = pymupdf.Font("china-s").buffer
+        buffers = {role: builtin for role in FACES}
+    fonts = {role: pymupdf.Font(fontbuffer=buf) for role, buf in buffers.items()}
+    return FontSet(fonts, buffers, {role: name for role, (_, name) in FACES.items()}, fallback)
+
+
+def tokens(text: str) -> list[str]:
+    """Wrap units: single CJK characters, and runs of digits/latin with their unit glued on."""
+    return TOKEN.findall(text)
+
+
+def wrap(text: str, width: float, fonts: FontSet, size: float, role: str = "body", first: float | None = None) -> list[str]:
+    """Greedy line breaking by tokens; closing punctuation hangs instead of starting a line.
+
+    `first` is the width of the first line (paragraph indent). A token wider than a line stands alone.
+    """
+    lines: list[str] = []
+    cur, cur_w = "", 0.0
+    limit = width if first is None else first
+    for tok in tokens(text):
+        if tok == "\n":
+            lines.append(cur)
+            cur, cur_w, limit = "", 0.0, width
+            continue
+        w = fonts.width(tok, size, role)
+        if cur and cur_w + w > limit + 0.01 and tok[0] not in NO_LINE_START:
+            lines.append(cur)
+            cur, cur_w, limit = "", 0.0, width
+        cur += tok
+        cur_w += w
+    lines.append(cur)
+    return lines
+
+
+def fmt_amount(value: Decimal | None, thousands: bool) -> str:
+    """A number as printed: as many decimals as its literal has (counts stay integers)."""
+    if value is None:
+        return ""
+    places = max(0, -int(value.as_tuple().exponent))
+    return f"{value:,.{places}f}" if thousands else f"{value:.{places}f}"
+
+
+@dataclass
+class PagePlan:
+    """One page: its size and the drawing operations to run on it."""
+
+    width: float
+    height: float
+    ops: list[tuple] = field(default_factory=list)
+
+
+class Planner:
+    """Pages being planned. Text is positioned by its line box (top), never by guesswork at draw time."""
+
+    def __init__(self, fonts: FontSet):
+        self.fonts = fonts
+        self.pages: list[PagePlan] = []
+
+    def new_page(self, size: tuple[float, float]) -> int:
+        self.pages.append(PagePlan(*size))
+        return len(self.pages)
+
+    def text(self, pno: int, x: float, top: float, text: str, size: float, role: str = "body",
+             align: str = "l", width: float = 0.0, lead: float = 0.0) -> None:
+        """Place one line. x/width give the box for alignment; lead is the line-box height."""
+        if not text:
+            return
+        w = self.fonts.width(text, size, role)
+        if align == "c":
+            x = x + (width - w) / 2
+        elif align == "r":
+            x = x + width - w
+        lead = lead or size
+        baseline = top + (lead - size) / 2 + ASCENT * size
+        self.pages[pno - 1].ops.append(("text", x, baseline, text, size, role))
+
+    def rect(self, pno: int, x0: float, y0: float, x1: float, y1: float) -> None:
+        self.pages[pno - 1].ops.append(("rect", x0, y0, x1, y1))
+
+
+def paint(plans: list[PagePlan], fonts: FontSet, metadata: dict) -> bytes:
+    """Draw the planned pages; fixed metadata and no random /ID make the bytes reproducible."""
+    doc = pymupdf.open()
+    for plan in plans:
+        page = doc.new_page(width=plan.width, height=plan.height)
+        for role, name in fonts.names.items():
+            page.insert_font(fontname=name, fontbuffer=fonts.buffers[role])
+        shape = page.new_shape()
+        for op in plan.ops:
+            if op[0] == "rect":
+                shape.draw_rect(pymupdf.Rect(*op[1:]))
+            else:
+                _, x, y, text, size, role = op
+                page.insert_text((x, y), text, fontname=fonts.names[role], fontsize=size)
+        shape.finish(width=0.6, color=(0, 0, 0))
+        shape.commit()
+    doc.set_metadata(metadata)
+    if fonts.fallback:
+        doc.subset_fonts()
+    return doc.tobytes(garbage=3, deflate=True, no_new_id=True)
