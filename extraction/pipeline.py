@@ -18,7 +18,7 @@ from extraction.layout.grid import Grid, find_grids
 from extraction.layout.ingest import open_pdf, page_layout, page_text_lines, sha256_bytes, text_page
 from extraction.layout.model import PageLayout, TextLine, Word
 from extraction.narrative_sections import narrative_records
-from extraction.numbers import read_cell_number
+from extraction.numbers import is_number_like, read_cell_number
 from extraction.records import Document, ExtractionResult, Issue, decide_status
 
 MIN_CHARS = 20
@@ -86,7 +86,7 @@ def _page_tables(doc: pymupdf.Document, pl: PageLayout) -> PageTables:
     grids, rest = find_grids(pl.number, pl.segments, pl.words)
     lines = group_lines(pl.number, rest)
     texts = [ln.text for ln in lines]
-    if not grids and any(classify_title(t) for t in texts) and len(rest) > 40:
+    if not grids and any(classify_title(t) for t in texts) and sum(is_number_like(w.text) for w in rest) >= 2:
         grids, rest = _fallback_grids(doc[pl.number - 1], pl)
         lines = group_lines(pl.number, rest)
     return PageTables(page=pl.number, grids=grids, lines=lines, toc=is_toc_page(texts))

@@ -21,6 +21,8 @@ from extraction.layout.model import Glyph, PageLayout, Segment, TextLine, Word
 
 pymupdf.TOOLS.mupdf_display_errors(False)
 pymupdf.TOOLS.mupdf_display_warnings(False)
+if hasattr(pymupdf, "no_recommend_layout"):
+    pymupdf.no_recommend_layout()  # find_tables would print an advert on stdout, into our JSONL stream
 
 LINE_MAX_THICKNESS = 2.5  # a filled rectangle thinner than this is a ruling line, not a shaded cell
 
