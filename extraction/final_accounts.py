@@ -75,7 +75,7 @@ def assemble(pages: list[PageTables], read_number: NumberReader) -> list[FinalAc
         for gi, grid in enumerate(pt.grids):
             above = _lines_between(pt, grid, gi, above=True)
             title_line = _title_line(above)
-            if title_line is None and current is not None and _continues(current, grid, pt.page, gi, above):
+            if current is not None and _continues(current, grid, pt.page, gi, above, title_line):
                 _append(current, grid, read_number)
             elif title_line is not None:
                 current = _start(grid, title_line, above, read_number)
@@ -105,11 +105,15 @@ def _title_line(lines: list[TextRow]) -> TextRow | None:
     return None
 
 
-def _continues(cur: _Open, grid: Grid, page: int, gi: int, above: list[TextRow]) -> bool:
+def _continues(cur: _Open, grid: Grid, page: int, gi: int, above: list[TextRow], title: TextRow | None) -> bool:
+    """Untitled (or 续表, or the same title printed again) grid at the top of the next page, same columns."""
     if page not in (cur.last_page, cur.last_page + 1):
         return False
     if page == cur.last_page + 1 and gi != 0:
         return False
+    if title is not None:
+        repeated = classify_title(title.text) == cur.table.std_name and normalise_title(title.text) == cur.table.title
+        return repeated and page == cur.last_page + 1 and analyse(grid).value_names == cur.layout.value_names
     if grid.n_cols == cur.n_cols:
         return True
     return any("续表" in compact(ln.text) for ln in above) and _edges_match(cur.xs, grid.xs)

@@ -129,3 +129,15 @@ def test_empty_table_with_statement() -> None:
     (table,) = assemble([PageTables(1, grids, group_lines(1, rest))], read_cell_number)
     assert table.empty and "本表无数据" in (table.empty_statement or "")
     assert table.rows[0].label == "合计" and table.rows[0].cells == {"本年支出": None}
+
+
+def test_title_repeated_on_next_page_continues_the_table() -> None:
+    (table,) = assemble([income_page(1), income_page(2, title=True)], read_cell_number)
+    assert table.pages == [1, 2] and len(table.rows) == 6
+
+
+def test_a_new_title_starts_a_new_table() -> None:
+    second = income_page(2, title=False)
+    second.lines.append(group_lines(2, [word("支出决算表", 200, 60)])[0])
+    tables = assemble([income_page(1), second], read_cell_number)
+    assert [t.std_name for t in tables] == ["收入决算表", "支出决算表"]
