@@ -61,6 +61,7 @@ class TableScore:
     misplaced: int = 0  # the number of another gold cell of this table: wrong row or column
     phantom: int = 0  # gold blank, predicted number
     predicted: int = 0  # predicted numbers in the rows gold labels
+    by_column: dict[str, list[int]] = field(default_factory=dict)  # column → [labelled, correct]
 
     @property
     def accuracy(self) -> float:
@@ -108,12 +109,16 @@ def score_table(gold: FinalAccountsTable, pred: FinalAccountsTable | None) -> Ta
     gold_rows = {k[:3] for k in gcells}
     for k, gv in gcells.items():
         pv = pcells.get(k)
+        col = s.by_column.setdefault(k[3], [0, 0])
         if gv is None:
             s.phantom += pv is not None
-        elif pv is None:
+            continue
+        col[0] += 1
+        if pv is None:
             s.missing += 1
         elif pv == gv and s.unit_ok:
             s.correct += 1
+            col[1] += 1
         else:
             s.wrong += 1
     values_elsewhere = Counter(v for v in gcells.values() if v is not None)

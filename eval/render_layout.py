@@ -110,6 +110,33 @@ def fmt_amount(value: Decimal | None, thousands: bool) -> str:
 
 
 @dataclass
+class Style:
+    """One render variant's look (spec.yaml `variants.<name>` overrides these defaults)."""
+
+    table_page: str = "A4"
+    orientation: str = "auto"  # auto: portrait unless the table is too wide; landscape: always
+    text_page: str = "A4"
+    margin: float = 42.0
+    text_margin: float = 64.0
+    font_size: float = 8.5
+    min_font: float = 5.0
+    title_size: float = 15.0
+    body_size: float = 10.5
+    label_chars: float = 12.0  # width of the 科目名称/项目 column, in characters
+    value_min_em: float = 5.5
+    pad: float = 3.0
+    lead: float = 1.3
+    max_stretch: float = 1.8  # a narrow table widens up to this factor, then is centred
+    thousands: bool = True
+    split_codes: bool = False  # print 类|款|项 in separate cells instead of one merged cell
+    continued_marker: str | None = None  # e.g. 续表, printed above the repeated header
+
+    def page(self, name: str, landscape: bool) -> tuple[float, float]:
+        w, h = PAGE_SIZES[name]
+        return (h, w) if landscape else (w, h)
+
+
+@dataclass
 class PagePlan:
     """One page: its size and the drawing operations to run on it."""
 
@@ -161,8 +188,9 @@ def paint(plans: list[PagePlan], fonts: FontSet, metadata: dict) -> bytes:
             else:
                 _, x, y, text, size, role = op
                 page.insert_text((x, y), text, fontname=fonts.names[role], fontsize=size)
-        shape.finish(width=0.6, color=(0, 0, 0))
-        shape.commit()
+        if any(op[0] == "rect" for op in plan.ops):
+            shape.finish(width=0.6, color=(0, 0, 0))
+            shape.commit()
     doc.set_metadata(metadata)
     if fonts.fallback:
         doc.subset_fonts()

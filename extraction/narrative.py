@@ -79,6 +79,7 @@ class _State:
     subject: str = ""
     last_money: str = ""
     sentence_metrics: list[str] = field(default_factory=list)
+    comparing: bool = False  # a comparison (比上年…) holds for the ；-clauses until the sentence's 。
 
 
 @dataclass(slots=True)
@@ -96,6 +97,8 @@ def extract_claims(lines: Sequence[TextLine], section: str | None = None) -> lis
     start = 0
     for end in [m.start() for m in _SENTENCE_END.finditer(t.text)] + [len(t.text)]:
         claims.extend(_sentence_claims(t, start, end, state))
+        if end >= len(t.text) or t.text[end] == "。":
+            state.comparing = False
         start = end + 1
     return claims
 
@@ -117,7 +120,8 @@ def _sentence_claims(t: _Text, start: int, end: int, state: _State) -> list[Narr
     if not sentence:
         return []
     state.sentence_metrics = []
-    has_comparator = bool(_COMPARATOR.search(sentence))
+    has_comparator = state.comparing or bool(_COMPARATOR.search(sentence))
+    state.comparing = has_comparator
     floor = start
     out: list[NarrativeClaim] = []
     matches = list(_TOKEN.finditer(t.norm, start, end))
