@@ -116,7 +116,130 @@ class ReportSection(_Record):
     pages: list[int] = Field(default_factory=list)
 
 
-AnyRecord = Annotated[FinalAccountsTable | NarrativeClaim | ReportSection, Field(discriminator="kind")]
+class FundRow(_Model):
+    """One 项目资金 row of a project form (年度资金总额, 当年财政拨款 …), values in the form's unit."""
+
+    label: str = Field(description="行名 as printed, e.g. 年度资金总额, 市县区财政资金")
+    initial_budget: Amount | None = Field(default=None, description="年初预算数")
+    declared_target: Amount | None = Field(default=None, description="目标申报数 (大同: under 年初预算数)")
+    budgeted: Amount | None = Field(default=None, description="预算编制数 (大同: under 年初预算数)")
+    annual_budget: Amount | None = Field(default=None, description="全年预算数")
+    executed: Amount | None = Field(default=None, description="全年执行数")
+    balance: Amount | None = Field(default=None, description="资金结(转)余")
+    weight: Amount | None = Field(default=None, description="分值")
+    execution_rate: Amount | None = Field(default=None, description="执行率 as printed, percent number")
+    score: Amount | None = Field(default=None, description="得分")
+    note: str | None = Field(default=None, description="偏差原因 / 情况说明")
+
+
+class ProjectFunds(_Model):
+    unit: Unit | None = Field(default=None, description="资金单位 (万元/元)")
+    total: FundRow | None = Field(default=None, description="年度资金总额")
+    current_year_appropriation: FundRow | None = Field(default=None, description="当年财政拨款")
+    carryover: FundRow | None = Field(default=None, description="上年结转资金")
+    non_fiscal: FundRow | None = Field(default=None, description="非财政拨款")
+    others: list[FundRow] = Field(default_factory=list, description="其他资金行, e.g. 市县区财政资金")
+
+
+class Indicator(_Model):
+    level1: str | None = Field(default=None, description="一级指标 (inherited from a cell merged upward)")
+    level2: str | None = Field(default=None, description="二级指标")
+    level3: str | None = Field(default=None, description="三级指标")
+    operator: str | None = Field(default=None, description="指标性质: ≥ ≤ = > < or 定性")
+    target: str | None = Field(default=None, description="指标值 as printed (调整后指标值 where both are printed)")
+    target_value: Amount | None = Field(default=None, description="指标值 parsed number")
+    initial_target: str | None = Field(default=None, description="年初指标值 as printed (大同)")
+    unit: str | None = Field(default=None, description="度量单位")
+    actual: str | None = Field(default=None, description="实际完成值 as printed")
+    actual_value: Amount | None = Field(default=None, description="实际完成值 parsed number")
+    qualitative_note: str | None = Field(default=None, description="定性值情况说明 (大同)")
+    weight: Amount | None = Field(default=None, description="分值")
+    score: Amount | None = Field(default=None, description="得分")
+    deviation_note: str | None = Field(default=None, description="偏差原因分析及改进措施")
+
+
+class ProjectSelfEvaluation(_Record):
+    kind: Literal["project_self_evaluation"] = "project_self_evaluation"
+    project_name: str = Field(description="项目名称")
+    department: str | None = Field(default=None, description="主管部门")
+    implementing_unit: str | None = Field(default=None, description="实施单位 / 预算单位")
+    fiscal_year: int | None = Field(default=None, description="年度")
+    form_label: str | None = Field(default=None, description="附件编号 as printed, e.g. 附件2-3-1")
+    funds: ProjectFunds = Field(default_factory=ProjectFunds, description="项目资金")
+    goal_text: str | None = Field(default=None, description="年度总体目标")
+    result_text: str | None = Field(default=None, description="实际完成情况")
+    indicators: list[Indicator] = Field(default_factory=list, description="绩效指标")
+    total_score: Amount | None = Field(default=None, description="总分 (得分)")
+    total_weight: Amount | None = Field(default=None, description="总分 (分值)")
+    grade: str | None = Field(default=None, description="等级 (优良中差)")
+    other_notes: str | None = Field(default=None, description="其他需要说明的事项")
+    analysis: dict[str, str] = Field(default_factory=dict, description="自评结果分析 sections (大同) by heading")
+    pages: list[int] = Field(default_factory=list)
+
+
+class DeptFundRow(_Model):
+    label: str = Field(description="项目年度支出 row as printed: 年度资金总额, 当年财政拨款 …")
+    group: str | None = Field(default=None, description="基本支出 / 项目支出 for their sub-rows, None for the total")
+    initial_budget: Amount | None = Field(default=None, description="年初预算数")
+    budget_adjustment: Amount | None = Field(default=None, description="预算调整数")
+    final_budget: Amount | None = Field(default=None, description="预算确定数")
+    executed: Amount | None = Field(default=None, description="执行数")
+    execution_rate: Amount | None = Field(default=None, description="执行率 as printed, percent number")
+    note: str | None = Field(default=None, description="情况说明")
+    remark: str | None = Field(default=None, description="备注")
+
+
+class DeptSelfEvaluation(_Record):
+    kind: Literal["dept_self_evaluation"] = "dept_self_evaluation"
+    department: str | None = Field(default=None, description="部门名称")
+    fiscal_year: int | None = None
+    form_label: str | None = None
+    unit: Unit | None = Field(default=None, description="部门预算资金单位")
+    fund_rows: list[DeptFundRow] = Field(default_factory=list, description="部门预算资金")
+    goal_text: str | None = Field(default=None, description="部门年度目标")
+    result_text: str | None = Field(default=None, description="年度目标实际完成情况, when printed")
+    indicators: list[Indicator] = Field(default_factory=list)
+    total_score: Amount | None = None
+    grade: str | None = None
+    other_notes: str | None = Field(default=None, description="其他需说明事项")
+    pages: list[int] = Field(default_factory=list)
+
+
+class ScoringNode(_Model):
+    level: int = Field(ge=1, le=3, description="1 一级 / 2 二级 / 3 三级指标")
+    path: list[str] = Field(description="指标路径 from level 1 down to this node")
+    name: str
+    weight: Amount | None = Field(default=None, description="分值")
+    score: Amount | None = Field(default=None, description="得分")
+    note: str | None = Field(default=None, description="评分说明 / 扣分原因")
+
+
+class GradeBand(_Model):
+    grade: str = Field(description="优 / 良 / 中 / 差")
+    low: Amount | None = None
+    low_inclusive: bool = True
+    high: Amount | None = None
+    high_inclusive: bool = True
+    raw: str = Field(description="the band as printed")
+
+
+class ScoringTable(_Record):
+    kind: Literal["scoring_table"] = "scoring_table"
+    title: str | None = None
+    project_name: str | None = None
+    nodes: list[ScoringNode] = Field(default_factory=list, description="评价指标 tree, depth-first")
+    total_weight: Amount | None = None
+    total_score: Amount | None = None
+    grade: str | None = None
+    grade_bands: list[GradeBand] = Field(default_factory=list, description="等级划分 as printed")
+    evaluators: list[str] = Field(default_factory=list, description="评价人员")
+    pages: list[int] = Field(default_factory=list)
+
+
+AnyRecord = Annotated[
+    FinalAccountsTable | NarrativeClaim | ReportSection | ProjectSelfEvaluation | DeptSelfEvaluation | ScoringTable,
+    Field(discriminator="kind"),
+]
 
 
 class Document(_Model):
