@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from extraction.numbers import normalize
 from extraction.records import OTHER, FinalAccountsTable, NarrativeClaim
 
 CellKey = tuple[str, str, int, str]
@@ -134,6 +135,13 @@ def score_table(gold: FinalAccountsTable, pred: FinalAccountsTable | None) -> Ta
 _CLAIM_FIELDS = ("value", "unit", "claim_kind", "direction", "amount_yuan")
 
 
+def _same(field_name: str, a: object, b: object) -> bool:
+    """Units compare in one width: 台(套) as printed by an OCR export is 台（套）."""
+    if field_name == "unit" and isinstance(a, str) and isinstance(b, str):
+        return normalize(a) == normalize(b)
+    return a == b
+
+
 def score_claims(gold: list[NarrativeClaim], pred: list[NarrativeClaim]) -> ClaimScore:
     s = ClaimScore(gold=len(gold), predicted=len(pred))
     gi, pi = claim_index(gold), claim_index(pred)
@@ -144,8 +152,8 @@ def score_claims(gold: list[NarrativeClaim], pred: list[NarrativeClaim]) -> Clai
             continue
         s.matched += 1
         for f in _CLAIM_FIELDS:
-            s.fields[f] += getattr(g, f) == getattr(p, f)
-        if g.value == p.value and g.unit == p.unit and g.claim_kind == p.claim_kind:
+            s.fields[f] += _same(f, getattr(g, f), getattr(p, f))
+        if g.value == p.value and _same("unit", g.unit, p.unit) and g.claim_kind == p.claim_kind:
             s.value_ok += 1
         else:
             s.wrong.append(f"p{g.page} {g.raw}: gold {g.claim_kind} {g.value}{g.unit}, got {p.claim_kind} {p.value}{p.unit}")

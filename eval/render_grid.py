@@ -46,7 +46,7 @@ class Grid:
     values: list[list[str]]  # per column: the strings it must fit (numbers never wrap)
 
 
-def expand(spec) -> list[int]:
+def expand(spec) -> list[int | None]:
     """[1-8, 27, "29-30", null] -> [1..8, 27, 29, 30, None]: compact number lists in spec.yaml."""
     out: list[int | None] = []
     for item in spec:
@@ -85,7 +85,9 @@ def col_numbers(col0: int, n: int, row: int, first: int = 1) -> list[Cell]:
     return [Cell(col0 + i, str(first + i), row=row) for i in range(n)]
 
 
-def value_cells(row: dict, cols: list[str], col0: int, ctx: dict, dashes: set[int] = frozenset()) -> list[Cell]:
+def value_cells(
+    row: dict, cols: list[str], col0: int, ctx: dict, dashes: frozenset[int] | set[int] = frozenset()
+) -> list[Cell]:
     cells = []
     for i, name in enumerate(cols):
         v = row["cells"].get(name)
@@ -118,8 +120,11 @@ def build_coded(t: dict, spec: dict, ctx: dict) -> Grid:
     paths = _paths(t["columns"], spec.get("top"))
     depth = max(2, max(len(p) for p in paths))
     v0 = ncode + 1
-    header = [Cell(0, "项目", span=v0), Cell(0, spec.get("code_header", ctx["code_header"]), span=ncode, row=1, rowspan=depth - 1),
-              Cell(ncode, "科目名称", row=1, rowspan=depth - 1)]
+    header = [
+        Cell(0, "项目", span=v0),
+        Cell(0, spec.get("code_header", ctx["code_header"]), span=ncode, row=1, rowspan=depth - 1),
+        Cell(ncode, "科目名称", row=1, rowspan=depth - 1),
+    ]
     header += value_header(paths, v0, 0, depth)
     last = [Cell(i, x, row=depth) for i, x in enumerate("类款项")] if ncode == 3 else [Cell(0, "", row=depth)]
     header += last + [Cell(ncode, "栏次", row=depth)] + col_numbers(v0, len(paths), depth)
@@ -147,13 +152,17 @@ def build_two_sided(t: dict, spec: dict, ctx: dict) -> Grid:
     sides = ["收入", "支出"]
     cols = {s: _side_cols(t, s) for s in sides}
     depth = max(len(p) for s in sides for p in _paths(cols[s], None))
-    header, lines_cells = [], {n: [] for n in range(1, spec["lines"] + 1)}
+    header: list[Cell] = []
+    lines_cells: dict[int, list[Cell]] = {n: [] for n in range(1, spec["lines"] + 1)}
     refs: dict[int, list[int]] = {n: [] for n in lines_cells}
     c0 = 0
     for k, side in enumerate(sides):
         n = len(cols[side])
-        header += [Cell(c0, side, span=n + 2), Cell(c0, spec["label_headers"][k], row=1, rowspan=depth),
-                   Cell(c0 + 1, "行次", row=1, rowspan=depth)]
+        header += [
+            Cell(c0, side, span=n + 2),
+            Cell(c0, spec["label_headers"][k], row=1, rowspan=depth),
+            Cell(c0 + 1, "行次", row=1, rowspan=depth),
+        ]
         header += value_header(_paths(cols[side], None), c0 + 2, 1, depth)
         header += [Cell(c0, "栏次", row=depth + 1), Cell(c0 + 1, "", row=depth + 1)]
         header += col_numbers(c0 + 2, n, depth + 1, 1 + (len(cols["收入"]) if k else 0))
@@ -161,8 +170,8 @@ def build_two_sided(t: dict, spec: dict, ctx: dict) -> Grid:
         at = dict(zip(expand(spec["rows_at"][side]), rows, strict=True))
         for ln in lines_cells:
             i = at.get(ln)
-            row = t["rows"][i] if i is not None else {"label": "", "cells": {}}
-            lines_cells[ln] += [label_cell(c0, row["label"]), Cell(c0 + 1, str(spec["numbers"][k] + ln - 1))]
+            row: dict = t["rows"][i] if i is not None else {"label": "", "cells": {}}
+            lines_cells[ln] += [label_cell(c0, row["label"]), Cell(c0 + 1, str(spec["first_no"][k] + ln - 1))]
             lines_cells[ln] += value_cells(row, cols[side], c0 + 2, ctx)
             refs[ln] += [i] if i is not None else []
         c0 += n + 2
@@ -186,7 +195,9 @@ def build_items(t: dict, spec: dict, ctx: dict) -> Grid:
     lines = []
     for i, row in enumerate(t["rows"]):
         no = "" if numbers[i] is None else str(numbers[i])
-        cells = [label_cell(0, row["label"]), Cell(1, no)] + value_cells(row, t["columns"], 2, ctx, dashes.get(i, set()))
+        cells = [label_cell(0, row["label"]), Cell(1, no)] + value_cells(
+            row, t["columns"], 2, ctx, dashes.get(i, set())
+        )
         lines.append(Line(cells, [i]))
     kinds = ["label", "no"] + ["value"] * len(paths)
     n_header = depth + (1 if spec.get("col_nums", True) else 0)
@@ -213,8 +224,11 @@ def _block_header(spec: dict, block_cols: list[str], ctx: dict) -> list[Cell]:
         header.append(Cell(3 * k, groups[k], span=3 * (j - k)))
         k = j
     for k, col in enumerate(block_cols):
-        header += [Cell(3 * k, spec.get("code_header", "科目编码"), row=1), Cell(3 * k + 1, "科目名称", row=1),
-                   Cell(3 * k + 2, col.split("/")[-1], row=1)]
+        header += [
+            Cell(3 * k, spec.get("code_header", "科目编码"), row=1),
+            Cell(3 * k + 1, "科目名称", row=1),
+            Cell(3 * k + 2, col.split("/")[-1], row=1),
+        ]
     return header
 
 
@@ -257,8 +271,13 @@ def _totals_line(t: dict, spec: dict, block_cols: list[str], ctx: dict, first: i
     return Line(cells, refs)
 
 
-BUILDERS = {"coded": build_coded, "two_sided": build_two_sided, "items": build_items, "flat": build_flat,
-            "blocks": build_blocks}
+BUILDERS = {
+    "coded": build_coded,
+    "two_sided": build_two_sided,
+    "items": build_items,
+    "flat": build_flat,
+    "blocks": build_blocks,
+}
 
 
 def build_grid(t: dict, spec: dict, ctx: dict) -> Grid:

@@ -7,6 +7,7 @@ and the PDF is then written in one deterministic pass.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from dataclasses import dataclass, field
@@ -16,8 +17,8 @@ from pathlib import Path
 import pymupdf
 
 NOTO_DIR = Path("/usr/share/fonts/opentype/noto")
-# role -> (font file, PDF resource name); body text is 宋体-like serif, titles/headings 黑体-like bold sans
-FACES = {"body": ("NotoSerifCJK-Regular.ttc", "F0"), "bold": ("NotoSansCJK-Bold.ttc", "F1")}
+# role -> font file: body text is 宋体-like serif, titles and headings 黑体-like bold sans
+FACES = {"body": "NotoSerifCJK-Regular.ttc", "bold": "NotoSansCJK-Bold.ttc"}
 ASCENT = 0.88  # CJK em-box ascent: where the baseline sits inside a line of height = font size
 PAGE_SIZES = {"A4": (595.0, 842.0), "A3": (842.0, 1191.0)}
 # A number with its unit never breaks across lines (a claim's raw must sit on one line and one page).
@@ -27,17 +28,17 @@ NO_LINE_START = set("，。、；：？！）》」』”’,.;:?!)]%")
 
 @dataclass
 class FontSet:
-    """Fonts for measuring (pymupdf.Font) and the bytes embedded in the PDF, by role."""
+    """Fonts by role (body, bold): for measuring and, through TextWriter, embedded once per document."""
 
     fonts: dict[str, pymupdf.Font]
     buffers: dict[str, bytes]
-    names: dict[str, str]
     fallback: bool = False
 
     def width(self, text: str, size: float, role: str = "body") -> float:
         return self.fonts[role].text_length(text, fontsize=size)
 
 
+@functools.lru_cache(maxsize=8)
 def _noto_subset(file: str, chars: str) -> bytes | None:
     """The Simplified-Chinese face of a Noto CJK collection, subset to `chars` (deterministic bytes)."""
     try:
@@ -50,13 +51,33 @@ def _noto_subset(file: str, chars: str) -> bytes | None:
         return None
     names = [f["name"].getDebugName(4) or "" for f in TTCollection(str(path), lazy=True).fonts]
     index = next((i for i, n in enumerate(names) if " SC" in n and "Mono" not in n), 0)
-    font = TTFont(str(path), fontNumber=index, lazy=True)
+    font = TTFont(str(path), fontNumber=index, lazy=True, recalcBBoxes=False, recalcTimestamp=False)
     opts = subset.Options()
     opts.recalc_timestamp = False
     opts.notdef_outline = True
+    opts.layout_features = []
+    opts.drop_tables += ["GSUB", "GPOS", "GDEF", "VORG", "vmtx", "vhea", "BASE"]
     sub = subset.Subsetter(opts)
     sub.populate(text=chars)
     sub.subset(font)
+    return _cid_equals_gid(font, TTFont)
+
+
+def _cid_equals_gid(font, ttfont_cls) -> bytes:
+    """Renumber the CID-keyed CFF so CID == glyph index: PDF viewers look glyphs up by CID, while
+    PyMuPDF writes glyph indices, and subsetting renumbers glyphs but keeps the original CIDs."""
+    buf = io.BytesIO()
+    font.save(buf)
+    font = ttfont_cls(io.BytesIO(buf.getvalue()), recalcBBoxes=False, recalcTimestamp=False)
+    order = font.getGlyphOrder()
+    rename = dict(zip(order, [".notdef"] + [f"cid{i:05d}" for i in range(1, len(order))], strict=True))
+    for table in font["cmap"].tables:
+        table.cmap = {u: rename[g] for u, g in table.cmap.items()}
+    font["hmtx"].metrics = {rename[g]: v for g, v in font["hmtx"].metrics.items()}
+    top = font["CFF "].cff.topDictIndex[0]
+    top.CharStrings.charStrings = {rename[g]: v for g, v in top.CharStrings.charStrings.items()}
+    top.charset = [rename[g] for g in top.charset]
+    font.setGlyphOrder([rename[g] for g in order])
     out = io.BytesIO()
     font.save(out)
     return out.getvalue()
@@ -64,13 +85,14 @@ def _noto_subset(file: str, chars: str) -> bytes | None:
 
 def load_fonts(chars: str) -> FontSet:
     """Noto CJK SC subset to the document's characters; else PyMuPDF's built-in `china-s` (embedded)."""
-    buffers = {role: _noto_subset(file, chars) for role, (file, _) in FACES.items()}
-    fallback = any(b is None for b in buffers.values())
+    subsets = {role: _noto_subset(file, chars) for role, file in FACES.items()}
+    buffers = {role: buf for role, buf in subsets.items() if buf is not None}
+    fallback = len(buffers) < len(FACES)
     if fallback:
         builtin = pymupdf.Font("china-s").buffer
         buffers = {role: builtin for role in FACES}
     fonts = {role: pymupdf.Font(fontbuffer=buf) for role, buf in buffers.items()}
-    return FontSet(fonts, buffers, {role: name for role, (_, name) in FACES.items()}, fallback)
+    return FontSet(fonts, buffers, fallback)
 
 
 def tokens(text: str) -> list[str]:
@@ -78,7 +100,9 @@ def tokens(text: str) -> list[str]:
     return TOKEN.findall(text)
 
 
-def wrap(text: str, width: float, fonts: FontSet, size: float, role: str = "body", first: float | None = None) -> list[str]:
+def wrap(
+    text: str, width: float, fonts: FontSet, size: float, role: str = "body", first: float | None = None
+) -> list[str]:
     """Greedy line breaking by tokens; closing punctuation hangs instead of starting a line.
 
     `first` is the width of the first line (paragraph indent). A token wider than a line stands alone.
@@ -101,10 +125,11 @@ def wrap(text: str, width: float, fonts: FontSet, size: float, role: str = "body
     return lines
 
 
-def fmt_amount(value: Decimal | None, thousands: bool) -> str:
+def fmt_amount(value: Decimal | int | None, thousands: bool) -> str:
     """A number as printed: as many decimals as its literal has (counts stay integers)."""
     if value is None:
         return ""
+    value = Decimal(value)
     places = max(0, -int(value.as_tuple().exponent))
     return f"{value:,.{places}f}" if thousands else f"{value:.{places}f}"
 
@@ -126,7 +151,7 @@ class Style:
     value_min_em: float = 5.5
     pad: float = 3.0
     lead: float = 1.3
-    max_stretch: float = 1.8  # a narrow table widens up to this factor, then is centred
+    max_stretch: float = 4.0  # a narrow table widens up to this factor, then is centred
     thousands: bool = True
     split_codes: bool = False  # print 类|款|项 in separate cells instead of one merged cell
     continued_marker: str | None = None  # e.g. 续表, printed above the repeated header
@@ -156,8 +181,18 @@ class Planner:
         self.pages.append(PagePlan(*size))
         return len(self.pages)
 
-    def text(self, pno: int, x: float, top: float, text: str, size: float, role: str = "body",
-             align: str = "l", width: float = 0.0, lead: float = 0.0) -> None:
+    def text(
+        self,
+        pno: int,
+        x: float,
+        top: float,
+        text: str,
+        size: float,
+        role: str = "body",
+        align: str = "l",
+        width: float = 0.0,
+        lead: float = 0.0,
+    ) -> None:
         """Place one line. x/width give the box for alignment; lead is the line-box height."""
         if not text:
             return
@@ -179,18 +214,17 @@ def paint(plans: list[PagePlan], fonts: FontSet, metadata: dict) -> bytes:
     doc = pymupdf.open()
     for plan in plans:
         page = doc.new_page(width=plan.width, height=plan.height)
-        for role, name in fonts.names.items():
-            page.insert_font(fontname=name, fontbuffer=fonts.buffers[role])
-        shape = page.new_shape()
+        shape, writer = page.new_shape(), pymupdf.TextWriter(page.rect)
         for op in plan.ops:
             if op[0] == "rect":
                 shape.draw_rect(pymupdf.Rect(*op[1:]))
             else:
                 _, x, y, text, size, role = op
-                page.insert_text((x, y), text, fontname=fonts.names[role], fontsize=size)
+                writer.append((x, y), text, font=fonts.fonts[role], fontsize=size)
         if any(op[0] == "rect" for op in plan.ops):
             shape.finish(width=0.6, color=(0, 0, 0))
             shape.commit()
+        writer.write_text(page)
     doc.set_metadata(metadata)
     if fonts.fallback:
         doc.subset_fonts()

@@ -12,25 +12,28 @@ from dataclasses import dataclass
 from eval.render_grid import Cell, Grid, Line, build_grid
 from eval.render_layout import Planner, Style, wrap
 
-BASE_EM = {"value": None, "label": None, "no": 2.2, "code": 1.4}
+BASE_EM = {"no": 2.2, "code": 1.4}  # minimum widths (em) of 行次 and of one split 类/款/项 column
 
 
 def natural_em(grid: Grid, pl: Planner, style: Style) -> list[float]:
     """Column widths in em (at font size 1): numbers and codes fit on one line, labels get label_chars."""
-    em = []
+    em: list[float] = []
+    split = "code,code,code" in ",".join(grid.kinds)
     for c, kind in enumerate(grid.kinds):
         need = max((pl.fonts.width(t, 1.0) for t in grid.values[c] if t), default=0.0)
         if kind == "label":
             em.append(style.label_chars)
         elif kind == "value":
             em.append(max(style.value_min_em, need))
+        elif kind == "code" and not split:
+            em.append(max(3.2, need))  # one 科目代码 column (or one per block): room for its header
         else:
             em.append(max(BASE_EM[kind], need))
     for line in grid.lines:  # a code merged over 类|款|项 must fit the three columns together
         for cell in line.cells:
             if cell.span > 1 and grid.kinds[cell.col] == "code":
                 need = pl.fonts.width(cell.text, 1.0)
-                have = sum(em[cell.col:cell.col + cell.span])
+                have = sum(em[cell.col : cell.col + cell.span])
                 for k in range(cell.col, cell.col + cell.span):
                     em[k] += max(0.0, need - have) / cell.span
     return em
@@ -44,7 +47,7 @@ def fit(em: list[float], kinds: list[str], avail: float, style: Style) -> tuple[
         size = style.min_font
         labels = [i for i, k in enumerate(kinds) if k == "label"]
         excess = (sum(em) * size + pads - avail) / size
-        for i in labels:
+        for i in labels:  # (a table without labels that is still too wide overflows its margins)
             em[i] = max(4.0, em[i] - excess / len(labels))
     widths = [e * size + 2 * style.pad for e in em]
     grow = [i for i, k in enumerate(kinds) if k in ("label", "value")] or list(range(len(em)))
@@ -88,8 +91,8 @@ class Frame:
         return sum(self.widths)
 
     def span(self, cell: Cell) -> tuple[float, float]:
-        x = self.x0 + sum(self.widths[:cell.col])
-        return x, x + sum(self.widths[cell.col:cell.col + cell.span])
+        x = self.x0 + sum(self.widths[: cell.col])
+        return x, x + sum(self.widths[cell.col : cell.col + cell.span])
 
     def lines_of(self, cell: Cell) -> list[str]:
         x0, x1 = self.span(cell)
@@ -108,8 +111,16 @@ class Frame:
         top = y0 + (y1 - y0 - len(lines) * self.lead) / 2
         pad = self.style.pad
         for i, text in enumerate(lines):
-            self.pl.text(pno, x0 + pad, top + i * self.lead, text, self.size, align=cell.align,
-                         width=x1 - x0 - 2 * pad, lead=self.lead)
+            self.pl.text(
+                pno,
+                x0 + pad,
+                top + i * self.lead,
+                text,
+                self.size,
+                align=cell.align,
+                width=x1 - x0 - 2 * pad,
+                lead=self.lead,
+            )
 
 
 def header_heights(fr: Frame) -> list[float]:
@@ -139,8 +150,11 @@ def draw_line(fr: Frame, pno: int, line: Line, y: float, h: float) -> None:
 
 
 def title_block(fr: Frame, pno: int, t: dict, spec: dict, head: dict) -> float:
-    """Title centred, 公开NN表 at the right, then 部门 | 年度 | 单位 on one line over the table."""
-    st, pl, x, w = fr.style, fr.pl, fr.x0, fr.width
+    """Title centred, 公开NN表 at the right, then 部门 | 年度 | 单位 on one line over the table
+    (over at least 500pt of the page when the table is narrower, so the line does not crowd)."""
+    st, pl = fr.style, fr.pl
+    w = max(fr.width, min(fr.page[0] - 2 * st.margin, 500.0))
+    x = (fr.page[0] - w) / 2
     y = st.margin
     pl.text(pno, 0, y, t["title"], st.title_size, "bold", "c", fr.page[0], st.title_size * 1.4)
     y += st.title_size * 1.6
@@ -155,17 +169,21 @@ def title_block(fr: Frame, pno: int, t: dict, spec: dict, head: dict) -> float:
     return y + small * 1.6
 
 
-def notes(fr: Frame, pno: int, y: float, texts: list[str]) -> tuple[int, float]:
-    """注 lines and the 无数据 statement under the table; they move to a new page if they do not fit."""
+def note_lines(fr: Frame, texts: list[str]) -> tuple[list[str], float, float]:
+    """The 注 lines and 无数据 statement wrapped to the table width, their size and line height."""
     size = max(fr.size, 8.0)
-    lead = size * 1.5
+    return [ln for text in texts for ln in wrap(text, fr.width, fr.pl.fonts, size)], size, size * 1.5
+
+
+def notes(fr: Frame, pno: int, y: float, texts: list[str]) -> tuple[int, float]:
+    """注 lines and the 无数据 statement under the table (plan_table keeps room for them)."""
+    lines, size, lead = note_lines(fr, texts)
     y += lead * 0.4
-    for text in texts:
-        for line in wrap(text, fr.width, fr.pl.fonts, size):
-            if y + lead > fr.page[1] - fr.style.margin:
-                pno, y = fr.pl.new_page(fr.page), fr.style.margin
-            fr.pl.text(pno, fr.x0, y, line, size, lead=lead)
-            y += lead
+    for line in lines:
+        if y + lead > fr.page[1] - fr.style.margin:
+            pno, y = fr.pl.new_page(fr.page), fr.style.margin
+        fr.pl.text(pno, fr.x0, y, line, size, lead=lead)
+        y += lead
     return pno, y
 
 
@@ -180,16 +198,18 @@ def plan_table(pl: Planner, t: dict, spec: dict, style: Style, ctx: dict, head: 
     pno = pl.new_page(page)
     pages = [pno]
     y = draw_header(fr, pno, title_block(fr, pno, t, spec, head), heights)
-    for line in grid.lines:
+    texts = list(spec.get("note") or []) + ([t["empty_statement"]] if t.get("empty_statement") else [])
+    lines, _, lead = note_lines(fr, texts)
+    tail = min((len(lines) + 0.4) * lead, page[1] / 4)  # the last row stays with the notes under it
+    for k, line in enumerate(grid.lines):
         h = max(fr.height_of(c) for c in line.cells)
-        if y + h > page[1] - style.margin:
+        if y + h + (tail if k == len(grid.lines) - 1 else 0) > page[1] - style.margin:
             pno = pl.new_page(page)
             pages.append(pno)
             y = continued(fr, pno)
             y = draw_header(fr, pno, y, heights)
         draw_line(fr, pno, line, y, h)
         y += h
-    texts = list(spec.get("note") or []) + ([t["empty_statement"]] if t.get("empty_statement") else [])
     notes(fr, pno, y, texts)
     return pages
 

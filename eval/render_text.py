@@ -73,17 +73,30 @@ class Flow:
             self.y = self.style.text_margin
         return self.pno
 
-    def heading(self, text: str, level: int) -> int:
+    def heading(self, text: str, level: int) -> list[tuple[int, int, int]]:
+        """Set a heading (kept with the line after it); returns (start, end, page) per line."""
         size, align, indent = HEADING[min(level, 2)]
         lead = size * 1.6
         self.y += size * 0.5
         lines = wrap(text, self.width - indent * size, self.pl.fonts, size, "bold")
-        pno = self.need(lead * len(lines) + self.style.body_size * 1.8)  # keep with the next line
+        pno = self.need(lead * len(lines) + self.style.body_size * 1.8)
+        out, pos = [], 0
         for line in lines:
-            self.pl.text(pno, self.style.text_margin + indent * size, self.y, line, size, "bold", align,
-                         self.width - indent * size, lead)
+            self.pl.text(
+                pno,
+                self.style.text_margin + indent * size,
+                self.y,
+                line,
+                size,
+                "bold",
+                align,
+                self.width - indent * size,
+                lead,
+            )
+            out.append((pos, pos + len(line), pno))
+            pos += len(line)
             self.y += lead
-        return pno
+        return out
 
     def paragraph(self, text: str) -> list[tuple[int, int, int]]:
         """Set a paragraph with a two-character indent; returns (start, end, page) per line."""
@@ -109,20 +122,21 @@ def locate(text: str, raw: str, cursor: int) -> int:
     return m.start()
 
 
-def place_section(flow: Flow, sec: dict, printed: set, claims: list[dict]) -> None:
-    """Headings not yet printed, then the text; fills sec['pages'] and each claim's page."""
-    pages = set()
-    for level, _ in enumerate(sec["heading_path"]):
-        key = tuple(sec["heading_path"][:level + 1])
-        if key not in printed:
-            printed.add(key)
-            pages.add(flow.heading(key[-1], level))
+def place_section(flow: Flow, sec: dict, body: list, claims: list[dict]) -> None:
+    """Heading, sub-headings and paragraphs of one 情况说明 section; fills its pages and its claims' pages.
+
+    The gold text is the section's printed text without whitespace: sub-headings inline, paragraphs joined.
+    """
+    pages = {p for _, _, p in flow.heading(sec["heading_path"][-1], 1)}
     spans, base = [], 0
-    for para in sec["text"].split("\n"):
-        spans += [(base + a, base + b, p) for a, b, p in flow.paragraph(para)]
-        base += len(para) + 1
-    pages |= {p for _, _, p in spans}
-    sec["pages"] = sorted(pages)
+    for block in body:
+        text = re.sub(r"\s+", "", block["h"] if isinstance(block, dict) else block)
+        lines = flow.heading(text, 2) if isinstance(block, dict) else flow.paragraph(text)
+        spans += [(base + a, base + b, p) for a, b, p in lines]
+        base += len(text)
+    if "".join(re.sub(r"\s+", "", b["h"] if isinstance(b, dict) else b) for b in body) != sec["text"]:
+        raise ValueError(f"spec narrative and gold text differ in {sec['heading_path'][-1]}")
+    sec["pages"] = sorted(pages | {p for _, _, p in spans})
     cursor = 0
     for claim in claims:
         if claim["sentence"] not in sec["text"]:
@@ -132,21 +146,24 @@ def place_section(flow: Flow, sec: dict, printed: set, claims: list[dict]) -> No
         claim["page"] = next(p for a, b, p in spans if a <= pos < b)
 
 
-def plan_narrative(pl: Planner, records: list[dict], style: Style) -> int | None:
-    """Lay out all report_section records in order; claims attach to the section named by claim.section."""
-    sections = [r for r in records if r["kind"] == "report_section"]
-    if not sections:
+def plan_narrative(pl: Planner, records: list[dict], narrative: dict | None, style: Style) -> int | None:
+    """The 情况说明 part from spec.yaml `narrative` (headings, sub-headings, paragraphs) matched to the
+    gold report_section records by heading; claims attach to the section named by claim.section."""
+    sections = {tuple(r["heading_path"]): r for r in records if r["kind"] == "report_section"}
+    if not narrative:
+        if sections:
+            raise ValueError("report_section records need a spec.yaml narrative to be rendered")
         return None
     claims = [r for r in records if r["kind"] == "narrative_claim"]
-    leaves = [s["heading_path"][-1] for s in sections]
-    if len(set(leaves)) != len(leaves):
-        raise ValueError("section headings must be unique to attach claims")
     flow = Flow(pl, style)
     first = flow.pno
-    printed: set = set()
-    for sec in sections:
-        place_section(flow, sec, printed, [c for c in claims if c["section"] == sec["heading_path"][-1]])
-    unplaced = [c["raw"] for c in claims if c["section"] not in leaves]
-    if unplaced:
-        raise ValueError(f"claims without a section: {unplaced}")
+    flow.heading(narrative["part"], 0)
+    placed = set()
+    for item in narrative["sections"]:
+        sec = sections[(item["heading"],)]
+        place_section(flow, sec, item["body"], [c for c in claims if c["section"] == item["heading"]])
+        placed.add(item["heading"])
+    missing = [c["raw"] for c in claims if c["section"] not in placed] + [h for h in sections if h[0] not in placed]
+    if missing:
+        raise ValueError(f"records not placed by the narrative spec: {missing}")
     return first

@@ -28,6 +28,8 @@ PERCENT = "%"
 COUNT_UNITS: tuple[str, ...] = (
     "台（套）",
     "人次",
+    "批次",
+    "架次",
     "个",
     "辆",
     "台",
@@ -44,6 +46,9 @@ COUNT_UNITS: tuple[str, ...] = (
     "场",
     "篇",
     "处",
+    "期",
+    "册",
+    "条",
 )
 """Units of counted things in 情况说明 (车辆0辆, 2台（套）, 4个); 年/月/日 are dates and deliberately absent."""
 

@@ -14,8 +14,8 @@ import pymupdf
 from extraction.classify import classify_title, compact, heading_level, is_toc_page
 from extraction.errors import InputError, NoTextLayerError
 from extraction.final_accounts import PageTables, assemble, group_lines
-from extraction.layout.grid import Grid, find_grids
-from extraction.layout.ingest import open_pdf, page_layout, page_text_lines, sha256_bytes, text_page
+from extraction.layout.grid import Grid, crossing_words, find_grids
+from extraction.layout.ingest import open_pdf, page_layout, page_text_lines, sha256_bytes, split_words, text_page
 from extraction.layout.model import PageLayout, TextLine, Word
 from extraction.narrative_sections import narrative_records
 from extraction.numbers import is_number_like, read_cell_number
@@ -54,7 +54,7 @@ def extract_bytes(path: Path, data: bytes, max_pages: int = 2000) -> ExtractionR
         tps: list[pymupdf.TextPage | None] = [text_page(p) for p in pages] if keep else [None] * doc.page_count
         layouts = [page_layout(pages[i] if keep else doc[i], tps[i]) for i in range(doc.page_count)]
         _require_text(path, doc, layouts)
-        page_tables = [_page_tables(doc, pl) for pl in layouts]
+        page_tables = [_page_tables(pages[i] if keep else doc[i], pl, tps[i]) for i, pl in enumerate(layouts)]
         tables = assemble(page_tables, read_cell_number)
         narrative_pages = _narrative_pages(page_tables)
         lines = _narrative_lines(pages or doc, narrative_pages, page_tables, tps)
@@ -82,12 +82,17 @@ def _require_text(path: Path, doc: pymupdf.Document, layouts: list[PageLayout]) 
         raise NoTextLayerError(f"is {what}; OCR is needed (install the 'ocr' extra) before extraction", path)
 
 
-def _page_tables(doc: pymupdf.Document, pl: PageLayout) -> PageTables:
+def _page_tables(page: pymupdf.Page, pl: PageLayout, tp: pymupdf.TextPage | None) -> PageTables:
     grids, rest = find_grids(pl.number, pl.segments, pl.words)
+    cuts = crossing_words(grids)
+    if cuts:  # rare: glyphs of two cells joined into one word; cut them at the border and place again
+        pieces = split_words(page, tp, cuts)
+        pl.words = [p for w in pl.words for p in pieces.get(w, [w])]
+        grids, rest = find_grids(pl.number, pl.segments, pl.words)
     lines = group_lines(pl.number, rest)
     texts = [ln.text for ln in lines]
     if not grids and any(classify_title(t) for t in texts) and sum(is_number_like(w.text) for w in rest) >= 2:
-        grids, rest = _fallback_grids(doc[pl.number - 1], pl)
+        grids, rest = _fallback_grids(page, pl)
         lines = group_lines(pl.number, rest)
     return PageTables(page=pl.number, grids=grids, lines=lines, toc=is_toc_page(texts))
 

@@ -237,3 +237,28 @@ def find_grids(page: int, segments: list[Segment], words: list[Word]) -> tuple[l
     for g in grids:
         rest = assign_words(g, rest)
     return grids, rest
+
+
+def crossing_words(grids: list[Grid]) -> dict[Word, list[float]]:
+    """Words that straddle a vertical ruling line of their grid, with the x of each line they cross.
+
+    PyMuPDF joins glyphs with no space between them into one word even across a cell border (a long header
+    that fills its cell and touches the next one); such a word must be cut at the border."""
+    out: dict[Word, list[float]] = {}
+    for g in grids:
+        for cell in g.cells:
+            for w in cell.words:
+                cuts = [x for x in g.xs[1:-1] if w.bbox[0] + 1.0 < x < w.bbox[2] - 1.0 and _has_vline(g, x, w.cy)]
+                if cuts:
+                    out[w] = cuts
+    return out
+
+
+def _has_vline(g: Grid, x: float, y: float) -> bool:
+    """Is there a cell border at x on the row holding y (i.e. two different cells meet there)?"""
+    if not (g.ys[0] <= y <= g.ys[-1]):
+        return False
+    r = _index(g.ys, y)
+    c = _index(g.xs, x - 0.01)
+    m = g.matrix()
+    return c + 1 < g.n_cols and m[r][c] is not m[r][c + 1]

@@ -150,3 +150,39 @@ def page_text_lines(page: pymupdf.Page, tp: pymupdf.TextPage | None = None) -> l
             if "".join(g.c for g in glyphs).strip():
                 out.append(TextLine(page=number, bbox=conv(tuple(line["bbox"])), glyphs=glyphs))  # type: ignore[arg-type]
     return out
+
+
+def split_words(page: pymupdf.Page, tp: pymupdf.TextPage | None, cuts: dict[Word, list[float]]) -> dict[Word, list[Word]]:
+    """Cut words at the given x positions using glyph boxes (only for the few words that cross a cell border)."""
+    conv = _to_display(page)
+    lines = [
+        [(ch["c"], conv(tuple(ch["bbox"]))) for span in line["spans"] for ch in span["chars"]]  # type: ignore[arg-type]
+        for block in page.get_text("rawdict", textpage=tp or text_page(page))["blocks"]
+        for line in block.get("lines", [])
+    ]
+    out: dict[Word, list[Word]] = {}
+    for word, xs in cuts.items():
+        glyphs = _glyphs_of(word, lines)
+        if glyphs is None:
+            continue
+        parts: list[list[tuple[str, tuple[float, float, float, float]]]] = [[] for _ in range(len(xs) + 1)]
+        for c, b in glyphs:
+            parts[sum(1 for x in xs if (b[0] + b[2]) / 2 > x)].append((c, b))
+        out[word] = [
+            Word("".join(c for c, _ in part), (part[0][1][0], min(b[1] for _, b in part),
+                                               part[-1][1][2], max(b[3] for _, b in part)), word.block, word.line)
+            for part in parts if part
+        ]
+    return out
+
+
+def _glyphs_of(word: Word, lines: list[list[tuple[str, tuple[float, float, float, float]]]]):  # type: ignore[no-untyped-def]
+    """The run of glyphs PyMuPDF made this word from: same text, starting at the word's left edge."""
+    for chars in lines:
+        text = "".join(c for c, _ in chars)
+        at = text.find(word.text)
+        while at >= 0:
+            if abs(chars[at][1][0] - word.bbox[0]) < 1.0:
+                return chars[at:at + len(word.text)]
+            at = text.find(word.text, at + 1)
+    return None

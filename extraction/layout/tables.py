@@ -23,6 +23,7 @@ _CODE = re.compile(r"^\d{2,7}$")
 _CODE_HEAD = {"类", "款", "项", "栏次"}
 _FILLER = {"合计", "总计"}
 _SUBHEADS = {"预算数", "决算数", "小计"}
+_DASHES = re.compile(r"^[-—–－/／]+$")
 _ELLIPSIS = re.compile(r"^[.。…·\s]+$")
 _LABEL_ROW = re.compile(r"^(合计|总计|[一二三四五六七八九十]+、)")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -63,13 +64,15 @@ class ParsedRow:
 
 
 def _is_body_row(cells: list[Cell | None]) -> bool:
+    dashes = 0
     for cell in cells:
         if cell is None:
             continue
         t = compact(cell.text)
         if _DECIMAL.search(t) or _CODE.match(t) and len(t) >= 3:
             return True
-    return False
+        dashes += bool(_DASHES.match(t))
+    return dashes >= 2  # "—" marks a cell that is not applicable: only body rows print it
 
 
 def _is_label_row(cells: list[Cell | None]) -> bool:
@@ -116,8 +119,9 @@ def _header_path(m: list[list[Cell | None]], header_rows: int, c: int) -> list[C
 
 
 def _role(head: list[str], body: list[str]) -> str:
+    head = [h for h in head if h != "栏次" and not h.isdigit()]  # the 栏次 row numbers columns, it names none
     joined = "".join(head)
-    if any(h in ("行次", "栏次") for h in head):
+    if "行次" in head:
         return "rowno"
     codes = [t for t in body if t not in _FILLER]
     if codes and all(_CODE.match(t) for t in codes) and (re.search(r"编码|类|款|科目", joined) or not head):
@@ -178,6 +182,7 @@ def _sections(m: list[list[Cell | None]], hr: int, cols: list[Column]) -> dict[i
 
 
 def _name_columns(m: list[list[Cell | None]], layout: TableLayout) -> None:
+    all_values = [c.index for c in layout.columns if c.role == "value"]
     for col in layout.columns:
         if col.role != "value":
             continue
@@ -185,10 +190,11 @@ def _name_columns(m: list[list[Cell | None]], layout: TableLayout) -> None:
         path = []
         for cell in _header_path(m, layout.header_rows, col.index):
             t = compact(cell.text)
-            if t in _SIDES or t == "栏次" or t.isdigit():
+            if t in _SIDES or t == "栏次" or t.isdigit() or _DASHES.match(t):
                 continue
-            spans_all = cell.c0 <= min(block_cols) and cell.c1 > max(block_cols) and len(block_cols) > 1
-            path.append((t, spans_all))
+            spans_block = cell.c0 <= min(block_cols) and cell.c1 > max(block_cols) and len(block_cols) > 1
+            spans_table = cell.c0 <= min(all_values) and cell.c1 > max(all_values) and len(all_values) > 1
+            path.append((t, spans_block or spans_table))
         kept = [t for t, spans_all in path if not spans_all] or [t for t, _ in path[-1:]]
         col.name = "/".join(kept) or f"列{col.index + 1}"
 
@@ -198,59 +204,94 @@ def read_rows(grid: Grid, layout: TableLayout, read_number: NumberReader, start:
     m = grid.matrix()
     first = layout.header_rows if start is None else start
     out: list[ParsedRow] = []
+    consumed: set[tuple[int, int]] = set()
     for block in sorted({c.block for c in layout.columns}):
         cols = [c for c in layout.columns if c.block == block]
         for r in range(first, grid.n_rows):
-            parsed = _read_row(grid.page, m[r], r, cols, layout.sections.get(block), read_number)
+            ctx = _RowCtx(grid.page, m[r], r, layout.sections.get(block), read_number, consumed)
+            parsed = _read_row(ctx, cols, layout.columns)
             if parsed is not None:
                 out.append(parsed)
     return out
 
 
-def _read_row(
-    page: int,
-    row: list[Cell | None],
-    r: int,
-    cols: list[Column],
-    section: str | None,
-    read_number: NumberReader,
-) -> ParsedRow | None:
-    sources: dict[str, Source] = {}
-    issues: list[Issue] = []
+@dataclass(slots=True)
+class _RowCtx:
+    page: int
+    row: list[Cell | None]
+    r: int
+    section: str | None
+    read_number: NumberReader
+    consumed: set[tuple[int, int]]
+    sources: dict[str, Source] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+    cells: dict[str, Decimal | None] = field(default_factory=dict)
+
+    def own(self, c: int) -> Cell | None:
+        cell = self.row[c]
+        return cell if cell is not None and cell.c0 == c and cell.r0 == self.r else None
+
+
+def _read_row(ctx: _RowCtx, cols: list[Column], all_cols: list[Column]) -> ParsedRow | None:
     code_parts: list[str] = []
     code_cells: list[Cell] = []
     label_cells: list[Cell] = []
-    cells: dict[str, Decimal | None] = {}
     for col in cols:
-        cell = row[col.index]
-        own = cell is not None and cell.c0 == col.index and cell.r0 == r
-        text = compact(cell.text) if cell is not None and own else ""
-        if col.role == "code" and own and cell is not None and _CODE.match(text):
+        cell = ctx.own(col.index)
+        text = compact(cell.text) if cell is not None else ""
+        if col.role == "code" and cell is not None and _CODE.match(text):
             code_parts.append(text)
             code_cells.append(cell)
-        elif col.role in ("label", "code") and own and text and text not in _CODE_HEAD and cell is not None:
+        elif col.role in ("label", "code") and cell is not None and text and text not in _CODE_HEAD:
             label_cells.append(cell)  # a 合计 cell merged across the code columns is the row's label
         elif col.role == "value":
-            cells.setdefault(col.name, None)
-            if own and text and cell is not None and not _ELLIPSIS.match(text):
-                value, bad = read_number(cell.text)
-                if bad:
-                    issues.append(Issue(code="unreadable_number", page=page, path=f"cells.{col.name}",
-                                        message=f"cannot read the number “{cell.text}”; left empty, check the page"))
-                if value is not None:
-                    cells[col.name] = value
-                sources[f"cells.{col.name}"] = _source(page, cell)
+            _read_value(ctx, col)
+    if label_cells and label_cells[-1].c1 > cols[-1].index + 1:
+        _spill(ctx, label_cells[-1], all_cols)
     label = "".join(compact(c.text) for c in label_cells)
     code = "".join(code_parts) or None
-    if not label and code is None and all(v is None for v in cells.values()) and not issues:
-        return None
-    if label in ("项目", "科目名称", "栏次") and all(v is None for v in cells.values()):
+    empty = all(v is None for v in ctx.cells.values())
+    if not label and code is None and empty and not ctx.issues or label in ("项目", "科目名称", "栏次") and empty:
         return None
     if label_cells:
-        sources["label"] = _source(page, *label_cells)
+        ctx.sources["label"] = _source(ctx.page, *label_cells)
     if code_cells:
-        sources["code"] = _source(page, *code_cells)
-    return ParsedRow(FinalAccountsRow(section=section, code=code, label=label, cells=cells), sources, issues)
+        ctx.sources["code"] = _source(ctx.page, *code_cells)
+    row = FinalAccountsRow(section=ctx.section, code=code, label=label, cells=ctx.cells)
+    return ParsedRow(row, ctx.sources, ctx.issues)
+
+
+def _read_value(ctx: _RowCtx, col: Column) -> None:
+    if ctx.cells.get(col.name) is None:
+        ctx.cells[col.name] = None
+    cell = ctx.own(col.index)
+    if (ctx.r, col.index) in ctx.consumed or cell is None:
+        return
+    ctx.consumed.add((ctx.r, col.index))
+    text = compact(cell.text)
+    if not text or _ELLIPSIS.match(text):
+        return
+    value, bad = ctx.read_number(cell.text)
+    if bad:
+        ctx.issues.append(Issue(code="unreadable_number", page=ctx.page, path=f"cells.{col.name}",
+                                message=f"cannot read the number “{cell.text}”; left empty, check the page"))
+    if value is not None:
+        ctx.cells[col.name] = value
+    ctx.sources[f"cells.{col.name}"] = _source(ctx.page, cell)
+
+
+def _spill(ctx: _RowCtx, label: Cell, all_cols: list[Column]) -> None:
+    """A label merged across the next block (人员经费合计 | … | 公用经费合计 ……… 金额): the value columns right
+    after the merged cell belong to this row, up to the next printed label or code."""
+    for col in all_cols:
+        if col.index < label.c1:
+            continue
+        if col.role != "value":
+            cell = ctx.own(col.index)
+            if cell is not None and compact(cell.text):
+                return
+            continue
+        _read_value(ctx, col)
 
 
 def _source(page: int, *cells: Cell) -> Source:
