@@ -72,3 +72,12 @@ def bad_inputs(tmp_path: Path) -> dict[str, Path]:
     files["wrong_kind"] = tmp_path / "invoice.pdf"
     _text_pdf("Invoice 2024-001  Total due: 1,234.00 EUR  Thank you for your business").save(str(files["wrong_kind"]))
     return files
+
+
+@pytest.fixture(scope="session")
+def rendered_fixtures(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], tuple[Path, Path]]:
+    """Every fixture variant rendered once per test session: (fixture, variant) -> (pdf, gold.json)."""
+    from eval.render import fixture_variants, render_fixture
+
+    out = tmp_path_factory.mktemp("rendered")
+    return {(d.name, v): render_fixture(d, out, v) for d, v in fixture_variants()}

@@ -22,13 +22,8 @@ COUNT_LABEL = re.compile(r"[（(](个|人|辆)[）)]$")
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory) -> dict[tuple[str, str], tuple[Path, dict]]:
-    out = tmp_path_factory.mktemp("fixtures")
-    result = {}
-    for fixture_dir, variant in VARIANTS:
-        pdf, gold = render_fixture(fixture_dir, out, variant)
-        result[(fixture_dir.name, variant)] = (pdf, json.loads(gold.read_text(encoding="utf-8")))
-    return result
+def rendered(rendered_fixtures) -> dict[tuple[str, str], tuple[Path, dict]]:
+    return {k: (pdf, json.loads(gold.read_text(encoding="utf-8"))) for k, (pdf, gold) in rendered_fixtures.items()}
 
 
 def ids(pairs):
