@@ -70,6 +70,7 @@ class Grid:
     xs: list[float]
     ys: list[float]
     cells: list[Cell]
+    _matrix: list[list[Cell | None]] | None = None
 
     @property
     def bbox(self) -> BBox:
@@ -90,13 +91,15 @@ class Grid:
         return None
 
     def matrix(self) -> list[list[Cell | None]]:
-        """Row-major view where a merged cell appears in every base position it covers."""
-        m: list[list[Cell | None]] = [[None] * self.n_cols for _ in range(self.n_rows)]
-        for cell in self.cells:
-            for r in range(cell.r0, cell.r1):
-                for c in range(cell.c0, cell.c1):
-                    m[r][c] = cell
-        return m
+        """Row-major view where a merged cell appears in every base position it covers (built once)."""
+        if self._matrix is None:
+            m: list[list[Cell | None]] = [[None] * self.n_cols for _ in range(self.n_rows)]
+            for cell in self.cells:
+                for r in range(cell.r0, cell.r1):
+                    for c in range(cell.c0, cell.c1):
+                        m[r][c] = cell
+            self._matrix = m
+        return self._matrix
 
 
 def _merge(lines: list[Line]) -> list[Line]:
@@ -159,10 +162,17 @@ def _positions(lines: list[Line]) -> list[float]:
     return pos
 
 
-def _covered(lines: list[Line], pos: float, lo: float, hi: float) -> bool:
-    need = (hi - lo) * COVER
-    got = sum(max(0.0, min(ln.hi, hi) - max(ln.lo, lo)) for ln in lines if abs(ln.pos - pos) <= SNAP)
-    return got >= need
+def _by_position(lines: list[Line], positions: list[float]) -> list[list[Line]]:
+    """The lines lying on each grid position: the separator test then looks at a handful, not all."""
+    return [[ln for ln in lines if abs(ln.pos - p) <= SNAP] for p in positions]
+
+
+def _covered(lines: list[Line], lo: float, hi: float) -> bool:
+    got = 0.0
+    for ln in lines:
+        if ln.hi > lo and ln.lo < hi:
+            got += min(ln.hi, hi) - max(ln.lo, lo)
+    return got >= (hi - lo) * COVER
 
 
 def build_grid(page: int, hs: list[Line], vs: list[Line]) -> Grid | None:
@@ -172,6 +182,7 @@ def build_grid(page: int, hs: list[Line], vs: list[Line]) -> Grid | None:
         return None
     nr, nc = len(ys) - 1, len(xs) - 1
     parent = list(range(nr * nc))
+    vat, hat = _by_position(vs, xs), _by_position(hs, ys)
 
     def find(i: int) -> int:
         while parent[i] != i:
@@ -181,9 +192,9 @@ def build_grid(page: int, hs: list[Line], vs: list[Line]) -> Grid | None:
 
     for r in range(nr):
         for c in range(nc):
-            if c + 1 < nc and not _covered(vs, xs[c + 1], ys[r], ys[r + 1]):
+            if c + 1 < nc and not _covered(vat[c + 1], ys[r], ys[r + 1]):
                 parent[find(r * nc + c)] = find(r * nc + c + 1)
-            if r + 1 < nr and not _covered(hs, ys[r + 1], xs[c], xs[c + 1]):
+            if r + 1 < nr and not _covered(hat[r + 1], xs[c], xs[c + 1]):
                 parent[find(r * nc + c)] = find((r + 1) * nc + c)
     spans: dict[int, list[int]] = {}
     for i in range(nr * nc):
