@@ -42,6 +42,7 @@ def _print(report: dict[str, Any], console: Console) -> None:
               _pct(o["value_accuracy"]), str(o["values_misplaced"]), str(o["values_phantom"]),
               f"{_pct(o['claims_recall'])} of {o['claims_gold']}", _pct(o["claims_value_accuracy"]), style="bold")
     console.print(t)
+    _print_forms(report, console)
     for f in report["fixtures"]:
         bad = [r for r in f.get("per_table", []) if not r["found"] or r["accuracy"] < 1 or r["misplaced"]]
         for r in bad:
@@ -52,3 +53,22 @@ def _print(report: dict[str, Any], console: Console) -> None:
             console.print(f"  {f['fixture']}: claim missed {m}")
         for m in f.get("claim_wrong", [])[:10]:
             console.print(f"  {f['fixture']}: claim wrong {m}")
+
+
+def _print_forms(report: dict[str, Any], console: Console) -> None:
+    rows = [f for f in report["fixtures"] if not f["skipped"] and f["forms"]["forms"]]
+    if not rows:
+        return
+    t = Table(title="self-evaluation forms and scoring tables")
+    for col in ("fixture", "forms found/phantom", "pages ok", "numeric fields", "numeric acc.", "text fields",
+                "text acc.", "indicator rows", "rows exact"):
+        t.add_column(col, justify="right" if col != "fixture" else "left")
+    for f in [*rows, {"fixture": "ALL", "forms": report["overall"]["forms"]}]:
+        s = f["forms"]
+        t.add_row(f["fixture"], f"{s['forms_found']}/{s['forms_phantom']} of {s['forms']}", str(s["forms_pages_ok"]),
+                  str(s["numeric_fields"]), _pct(s["numeric_accuracy"]), str(s["text_fields"]),
+                  _pct(s["text_accuracy"]), str(s["indicator_rows"]), _pct(s["indicator_row_accuracy"]))
+    console.print(t)
+    for f in rows:
+        for e in f["forms"]["errors"][:8]:
+            console.print(f"  {f['fixture']}: {e}")

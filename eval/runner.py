@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from eval.metrics import ClaimScore, TableScore, score_claims, score_table, summarise, table_key
+from eval.metrics_forms import FormScore, score_forms
 from extraction.records import ExtractionResult, FinalAccountsTable, NarrativeClaim
 
 Extractor = Callable[[Path], ExtractionResult]
@@ -26,10 +27,11 @@ class FixtureResult:
     tables: list[TableScore]
     claims: ClaimScore
     skipped: str | None = None
+    forms: FormScore = field(default_factory=FormScore)
 
     def summary(self) -> dict[str, Any]:
         return {"fixture": self.name, "status": self.status, "skipped": self.skipped,
-                **summarise(self.tables, self.claims),
+                **summarise(self.tables, self.claims), "forms": self.forms.summary(),
                 "per_table": [_table_row(t) for t in self.tables],
                 "claim_misses": self.claims.misses[:50], "claim_wrong": self.claims.wrong[:50]}
 
@@ -75,7 +77,7 @@ def evaluate_fixture(folder: Path, shared: Path, extract: Extractor) -> FixtureR
         why = f"no document.pdf and source {raw.get('source')!r} not under {shared}"
         return FixtureResult(name, None, "skipped", [], ClaimScore(), skipped=why)
     pred = extract(pdf)
-    return FixtureResult(name, pdf, pred.status, *score_result(gold, pred))
+    return FixtureResult(name, pdf, pred.status, *score_result(gold, pred), forms=score_forms(gold, pred))
 
 
 def score_result(gold: ExtractionResult, pred: ExtractionResult) -> tuple[list[TableScore], ClaimScore]:
@@ -106,4 +108,15 @@ def overall(results: list[FixtureResult]) -> dict[str, Any]:
         claims.matched += c.matched
         claims.value_ok += c.value_ok
         claims.fields.update(c.fields)
-    return {"fixtures": len(results), "scored": len(scored), **summarise(tables, claims)}
+    forms = FormScore()
+    for r in scored:
+        f = r.forms
+        forms.gold_forms += f.gold_forms
+        forms.found += f.found
+        forms.phantom += f.phantom
+        forms.pages_ok += f.pages_ok
+        for mine, theirs in ((forms.numeric, f.numeric), (forms.text, f.text), (forms.indicators, f.indicators)):
+            mine[0] += theirs[0]
+            mine[1] += theirs[1]
+        forms.by_field.update(f.by_field)
+    return {"fixtures": len(results), "scored": len(scored), **summarise(tables, claims), "forms": forms.summary()}

@@ -14,12 +14,15 @@ import pymupdf
 from extraction.classify import classify_title, compact, heading_level, is_toc_page
 from extraction.errors import InputError, NoTextLayerError
 from extraction.final_accounts import PageTables, assemble, group_lines
+from extraction.forms.rows import is_form_grid
+from extraction.forms.split import FormRecord, read_forms
+from extraction.forms.split import Line as FormLine
 from extraction.layout.grid import Grid, crossing_words, find_grids
 from extraction.layout.ingest import open_pdf, page_layout, page_text_lines, sha256_bytes, split_words, text_page
 from extraction.layout.model import PageLayout, TextLine, Word
 from extraction.narrative_sections import narrative_records
 from extraction.numbers import is_number_like, read_cell_number
-from extraction.records import Document, ExtractionResult, Issue, decide_status
+from extraction.records import DocKind, Document, ExtractionResult, Issue, decide_status
 
 MIN_CHARS = 20
 KEEP_TEXTPAGES = 400  # up to this many pages, text is extracted once and reused for the narrative pass
@@ -55,6 +58,7 @@ def extract_bytes(path: Path, data: bytes, max_pages: int = 2000) -> ExtractionR
         layouts = [page_layout(pages[i] if keep else doc[i], tps[i]) for i in range(doc.page_count)]
         _require_text(path, doc, layouts)
         page_tables = [_page_tables(pages[i] if keep else doc[i], pl, tps[i]) for i, pl in enumerate(layouts)]
+        forms = _forms(page_tables)
         tables = assemble(page_tables, read_cell_number)
         narrative_pages = _narrative_pages(page_tables)
         lines = _narrative_lines(pages or doc, narrative_pages, page_tables, tps)
@@ -62,16 +66,39 @@ def extract_bytes(path: Path, data: bytes, max_pages: int = 2000) -> ExtractionR
         meta = _document(path, data, doc.page_count, layouts)
     finally:
         doc.close()
-    records = [*tables, *narrative]
+    records = [*tables, *narrative, *forms]
     issues = [i for r in records for i in r.issues]
-    if tables:
-        meta.doc_kinds.append("final_accounts")
+    meta.doc_kinds = _doc_kinds(records)
     if not records:
         issues.append(Issue(code="no_disclosure_content", severity="error",
-                            message=f"{path.name}: no 部门决算 table or 情况说明 found; is this a budget disclosure?"))
+                            message=f"{path.name}: no 部门决算 table, 情况说明 or 绩效自评表 found; "
+                                    "is this a budget disclosure?"))
     meta.status = decide_status(issues, bool(records))
     meta.issues = issues
     return ExtractionResult(document=meta, records=records, status=meta.status, issues=issues)
+
+
+def _forms(page_tables: list[PageTables]) -> list[FormRecord]:
+    """Take the self-evaluation grids out of the pages (so that no final-accounts table claims them) and read
+    them as forms."""
+    grids = []
+    for pt in page_tables:
+        mine = [g for g in pt.grids if is_form_grid(g)]
+        pt.grids = [g for g in pt.grids if not is_form_grid(g)]
+        grids.extend(mine)
+    lines = [FormLine(ln.page, ln.bbox, ln.text) for pt in page_tables for ln in pt.lines]
+    return read_forms(grids, lines) if grids else []
+
+
+def _doc_kinds(records: list) -> list[DocKind]:  # type: ignore[type-arg]
+    kinds: list[DocKind] = []
+    for r in records:
+        kind: DocKind | None = {"final_accounts_table": "final_accounts", "project_self_evaluation":
+                                "project_self_evaluation", "dept_self_evaluation": "dept_self_evaluation",
+                                "scoring_table": "evaluation_report"}.get(r.kind)  # type: ignore[assignment]
+        if kind is not None and kind not in kinds:
+            kinds.append(kind)
+    return kinds
 
 
 def _require_text(path: Path, doc: pymupdf.Document, layouts: list[PageLayout]) -> None:

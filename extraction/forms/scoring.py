@@ -1,0 +1,98 @@
+"""Scoring tables of 绩效评价报告 (决策/过程/产出/效益 with 分值 and 得分 per level) → ScoringTable."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from extraction.forms.rows import FormCell, FormRow
+from extraction.forms.values import number
+from extraction.records import GradeBand, ScoringNode, ScoringTable
+
+_LEVELS = {"一级指标": 1, "二级指标": 2, "三级指标": 3}
+_WEIGHT_IN_NAME = re.compile(r"[（(]\s*(\d+(?:\.\d+)?)\s*分\s*[）)]")
+_BAND = re.compile(r"(\d+(?:\.\d+)?)\s*[-—~至]\s*(\d+(?:\.\d+)?)\s*[（(]含[）)]\s*分?\s*(?:为|的为)?\s*(优|良|中|差)")
+_BELOW = re.compile(r"(\d+(?:\.\d+)?)\s*分?以下(?:的)?为\s*(优|良|中|差)")
+_CHECKED = re.compile(r"(优|良|中|差)\s*[■☑√✓✔]")
+
+
+def is_scoring_header(row: FormRow) -> bool:
+    j = row.joined
+    return "一级指标" in j and "得分" in j and "指标性质" not in j and "指标值" not in j
+
+
+def _columns(header: FormRow) -> dict[str, tuple[float, float]]:
+    """name → x-range: level1/2/3, weight1/2/3 (a 分值 right of a level), score, note."""
+    cols: dict[str, tuple[float, float]] = {}
+    level = 0
+    for c in header.cells:
+        t = c.text
+        if t in _LEVELS:
+            level = _LEVELS[t]
+            cols[f"level{level}"] = (c.x0, c.x1)
+        elif "分值" in t or "权重" in t:
+            cols[f"weight{level}"] = (c.x0, c.x1)
+        elif "得分" in t:
+            cols["score"] = (c.x0, c.x1)
+        elif "评分" in t or "扣分" in t or "说明" in t:
+            cols.setdefault("note", (c.x0, c.x1))
+    return cols
+
+
+def _at(row: FormRow, rng: tuple[float, float] | None) -> FormCell | None:
+    if rng is None:
+        return None
+    best = max(row.cells, key=lambda c: c.overlap(*rng), default=None)
+    return best if best is not None and best.overlap(*rng) > 0.5 * (rng[1] - rng[0]) else None
+
+
+def build_scoring(rows: list[FormRow]) -> ScoringTable:
+    rec = ScoringTable(pages=sorted({r.page for r in rows}))
+    cols = _columns(rows[0])
+    deepest = max((int(k[-1]) for k in cols if k.startswith("level")), default=1)
+    path: list[str] = []
+    for row in rows[1:]:
+        if row.joined.startswith(("总分", "合计", "总计")):
+            _totals(rec, row)
+            continue
+        for level in range(1, deepest + 1):
+            cell = _at(row, cols.get(f"level{level}"))
+            if cell is None or cell.continued or not cell.text or cell.text in _LEVELS:
+                continue
+            path = [*path[: level - 1], cell.text]
+            rec.nodes.append(_node(row, cols, level, deepest, path, cell))
+    _bands_grade_evaluators(rec, rows)
+    return rec
+
+
+def _node(row: FormRow, cols: dict, level: int, deepest: int, path: list[str], cell: FormCell) -> ScoringNode:  # type: ignore[type-arg]
+    w = _at(row, cols.get(f"weight{level}"))
+    weight = number(w.text).value if w is not None and not w.continued else None
+    if weight is None and (m := _WEIGHT_IN_NAME.search(cell.text)):
+        weight = Decimal(m.group(1))
+    score = None
+    if level == deepest and (s := _at(row, cols.get("score"))) is not None:
+        score = number(s.text).value
+    note = _at(row, cols.get("note"))
+    return ScoringNode(level=level, path=list(path), name=cell.text, weight=weight, score=score,
+                       note=note.text if note is not None and level == deepest and note.text else None)
+
+
+def _totals(rec: ScoringTable, row: FormRow) -> None:
+    nums = [number(c.text).value for c in row.cells[1:] if not c.continued and number(c.text).value is not None]
+    if nums:
+        rec.total_score = nums[-1]
+        rec.total_weight = nums[0] if len(nums) > 1 else None
+
+
+def _bands_grade_evaluators(rec: ScoringTable, rows: list[FormRow]) -> None:
+    for row in rows:
+        text = row.joined
+        for m in _BAND.finditer(text):
+            rec.grade_bands.append(GradeBand(grade=m.group(3), low=Decimal(m.group(2)), low_inclusive=False,
+                                             high=Decimal(m.group(1)), high_inclusive=True, raw=m.group(0)))
+        for m in _BELOW.finditer(text):
+            rec.grade_bands.append(GradeBand(grade=m.group(2), high=Decimal(m.group(1)), high_inclusive=False,
+                                             raw=m.group(0)))
+        if (m := _CHECKED.search(text)) and rec.grade is None:
+            rec.grade = m.group(1)

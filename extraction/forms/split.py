@@ -1,0 +1,97 @@
+"""Find every form in a document: the grids of all pages as one row stream, cut where a new form begins.
+
+A form continued on the next page is simply the next rows of the stream; a new form begins at its 项目名称 /
+部门名称 row (or a scoring table's header). Labels such as 附件2-3-1 and the title's year are printed above
+the form, outside the grid.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from extraction.classify import compact
+from extraction.forms.dept import build_dept
+from extraction.forms.project import build_project
+from extraction.forms.rows import FormRow, grid_rows
+from extraction.forms.scoring import build_scoring, is_scoring_header
+from extraction.layout.grid import Grid
+from extraction.layout.model import BBox
+from extraction.records import DeptSelfEvaluation, ProjectSelfEvaluation, ScoringTable, Source
+
+FormRecord = ProjectSelfEvaluation | DeptSelfEvaluation | ScoringTable
+_LABEL = re.compile(r"^(附件\s*[\d\-－—]+|附表\s*\d+|附件\s*\d+)")
+_YEAR = re.compile(r"(20\d{2})\s*年度?")
+
+
+@dataclass(slots=True)
+class Line:
+    page: int
+    bbox: BBox
+    text: str
+
+
+@dataclass(slots=True)
+class _Form:
+    kind: str
+    rows: list[FormRow]
+
+
+def read_forms(grids: list[Grid], lines: list[Line]) -> list[FormRecord]:
+    stream = [row for g in grids for row in grid_rows(g)]
+    out: list[FormRecord] = []
+    for form in _split(stream):
+        rec: FormRecord
+        if form.kind == "project":
+            rec = build_project(form.rows)
+        elif form.kind == "dept":
+            rec = build_dept(form.rows)
+        else:
+            rec = build_scoring(form.rows)
+        _label_and_year(rec, form.rows[0], lines)
+        out.append(rec)
+    return out
+
+
+def _kind(row: FormRow) -> str | None:
+    if row.first("项目名称") is not None and "一级指标" not in row.joined:
+        return "project"
+    if row.first("部门名称") is not None:
+        return "dept"
+    if is_scoring_header(row):
+        return "scoring"
+    return None
+
+
+def _split(stream: list[FormRow]) -> list[_Form]:
+    forms: list[_Form] = []
+    for row in stream:
+        kind = _kind(row)
+        if kind is not None and not (kind == "scoring" and forms and forms[-1].kind == "scoring"
+                                     and _adjacent(forms[-1], row)):
+            forms.append(_Form(kind, [row]))
+        elif forms:
+            forms[-1].rows.append(row)
+    return forms
+
+
+def _adjacent(form: _Form, row: FormRow) -> bool:
+    """A scoring table's header repeated at the top of the next page continues it."""
+    return row.page == form.rows[-1].page + 1
+
+
+def _label_and_year(rec: FormRecord, first: FormRow, lines: list[Line]) -> None:
+    top = min(c.cell.bbox[1] for c in first.cells)
+    above = [ln for ln in lines if ln.page == first.page and ln.bbox[3] <= top + 1]
+    above.sort(key=lambda ln: -ln.bbox[1])
+    for ln in above[:4]:
+        t = compact(ln.text)
+        m = _LABEL.match(t)
+        if m and hasattr(rec, "form_label") and rec.form_label is None:
+            rec.form_label = m.group(1)
+            rec.sources["form_label"] = Source(page=ln.page, bbox=ln.bbox, raw=ln.text)
+        y = _YEAR.search(t)
+        if y and hasattr(rec, "fiscal_year") and rec.fiscal_year is None and ("表" in t or "年度" in t):
+            rec.fiscal_year = int(y.group(1))
+        if isinstance(rec, ScoringTable) and rec.title is None and t.endswith("表"):
+            rec.title = t
