@@ -67,7 +67,10 @@ def is_toc_page(lines: list[str]) -> bool:
     if any(h in ("目录", "目 录") or h.startswith("目录") for h in heads):
         return True
     n = sum(1 for x in lines if is_toc_line(x))
-    return n >= 3 and n >= len(lines) // 2
+    if n >= 3 and n >= len(lines) // 2:
+        return True
+    # a 目录 continued on a second page: nothing but headings
+    return len(lines) >= 3 and all(heading_level(x) is not None for x in lines)
 
 
 _UNIT = re.compile(r"(?:金额)?单位[:：]?\s*(万元|亿元|元|万)")

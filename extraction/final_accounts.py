@@ -5,7 +5,7 @@ Works on `PageTables` (grids + the text lines around them) so it never touches P
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from extraction.classify import (
     SANGONG,
@@ -37,6 +37,7 @@ class PageTables:
     grids: list[Grid]
     lines: list[TextRow]  # text outside the grids, top to bottom
     toc: bool = False
+    form_grids: list[Grid] = field(default_factory=list)  # self-evaluation forms, kept out of the tables
 
 
 @dataclass(slots=True)

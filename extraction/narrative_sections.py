@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from extraction.classify import compact, heading_level, section_type
+import re
+
+from extraction.classify import classify_title, compact, heading_level, section_type
 from extraction.layout.model import BBox, TextLine
 from extraction.narrative import extract_claims
 from extraction.records import NarrativeClaim, ReportSection, Source
@@ -46,7 +48,7 @@ def _heading_tail(sec: _Section, ln: TextLine) -> bool:
     return 0 < len(t) <= 6 and not any(ch.isdigit() for ch in t) and heading_level(t) is None
 
 
-def narrative_records(lines: list[TextLine]) -> list[NarrativeClaim | ReportSection]:
+def narrative_records(lines: list[TextLine], claims: bool = True) -> list[NarrativeClaim | ReportSection]:
     out: list[NarrativeClaim | ReportSection] = []
     for sec in split_sections(lines):
         if not sec.lines and sec.heading is None:
@@ -62,7 +64,7 @@ def narrative_records(lines: list[TextLine]) -> list[NarrativeClaim | ReportSect
             rs.sources["text"] = Source(page=body[0].page, bbox=_union([ln.bbox for ln in body if ln.page == body[0].page]),
                                         raw=body[0].text)
         out.append(rs)
-        if body:
+        if body and claims:
             out.extend(extract_claims(body, heading))
     return out
 
@@ -82,3 +84,56 @@ def _src(line: TextLine) -> Source:
 def _union(boxes: list[BBox]) -> tuple[float, float, float, float]:
     return (round(min(b[0] for b in boxes), 2), round(min(b[1] for b in boxes), 2),
             round(max(b[2] for b in boxes), 2), round(max(b[3] for b in boxes), 2))
+
+
+# Zones of running text ---------------------------------------------------------------------------------
+
+_SE_TITLE = re.compile(r"(绩效自评情况|绩效自评报告|绩效评价报告|自评报告|评价报告)$")
+_FORM_START = re.compile(r"^(附件\s*[\d\-]+|附表\s*\d+)$|(自评表|评价表|评分表)$")
+
+
+@dataclass(slots=True)
+class Zone:
+    """A stretch of running text from (page, y) to (page, y): 情况说明 of final accounts, or a self-evaluation
+    report's narrative. Claims are read only in the former (the latter restates the forms)."""
+
+    kind: str
+    start: tuple[int, float]
+    end: tuple[int, float] = (10**9, 0.0)
+
+    def pages(self) -> range:
+        return range(self.start[0], min(self.end[0], 10**6) + 1)
+
+    def holds(self, page: int, y: float) -> bool:
+        return self.start <= (page, y) < self.end
+
+
+def find_zones(lines: list[tuple[int, BBox, str]]) -> list[Zone]:
+    """Lines (page, bbox, text) in reading order → zones; a zone ends where a table title, form label or
+    名词解释 begins, or where the next zone starts."""
+    zones: list[Zone] = []
+    for page, bbox, text in lines:
+        t = compact(text)
+        pos = (page, bbox[1])
+        level = heading_level(t)
+        opens = _opens(t, level)
+        current = zones[-1] if zones and zones[-1].end[0] == 10**9 else None
+        if current is not None and opens == current.kind:
+            continue  # a sub-heading (一、收入决算情况说明) inside the open zone
+        if current is not None and (opens or _closes(t, level)):
+            current.end = pos
+        if opens:
+            zones.append(Zone(kind=opens, start=pos))
+    return zones
+
+
+def _opens(t: str, level: int | None) -> str | None:
+    if level is not None and ("情况说明" in t or "决算说明" in t or level == 0 and t.endswith("决算情况")):
+        return "final_accounts"
+    if len(t) <= 40 and _SE_TITLE.search(t) and not t.startswith(("附件", "附表")):
+        return "self_evaluation"
+    return None
+
+
+def _closes(t: str, level: int | None) -> bool:
+    return (level is not None and "名词解释" in t) or bool(_FORM_START.search(t)) or classify_title(t) is not None

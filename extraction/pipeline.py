@@ -20,7 +20,7 @@ from extraction.forms.split import Line as FormLine
 from extraction.layout.grid import Grid, crossing_words, find_grids
 from extraction.layout.ingest import open_pdf, page_layout, page_text_lines, sha256_bytes, split_words, text_page
 from extraction.layout.model import PageLayout, TextLine, Word
-from extraction.narrative_sections import narrative_records
+from extraction.narrative_sections import Zone, find_zones, narrative_records
 from extraction.numbers import is_number_like, read_cell_number
 from extraction.records import DocKind, Document, ExtractionResult, Issue, decide_status
 
@@ -60,9 +60,9 @@ def extract_bytes(path: Path, data: bytes, max_pages: int = 2000) -> ExtractionR
         page_tables = [_page_tables(pages[i] if keep else doc[i], pl, tps[i]) for i, pl in enumerate(layouts)]
         forms = _forms(page_tables)
         tables = assemble(page_tables, read_cell_number)
-        narrative_pages = _narrative_pages(page_tables)
-        lines = _narrative_lines(pages or doc, narrative_pages, page_tables, tps)
-        narrative = narrative_records(lines)
+        zones = find_zones([(ln.page, ln.bbox, ln.text) for pt in page_tables if not pt.toc for ln in pt.lines])
+        narrative = [r for zone, lines in _narrative_lines(pages or doc, zones, page_tables, tps)
+                     for r in narrative_records(lines, claims=zone.kind == "final_accounts")]
         meta = _document(path, data, doc.page_count, layouts)
     finally:
         doc.close()
@@ -85,6 +85,7 @@ def _forms(page_tables: list[PageTables]) -> list[FormRecord]:
     for pt in page_tables:
         mine = [g for g in pt.grids if is_form_grid(g)]
         pt.grids = [g for g in pt.grids if not is_form_grid(g)]
+        pt.form_grids = mine
         grids.extend(mine)
     lines = [FormLine(ln.page, ln.bbox, ln.text) for pt in page_tables for ln in pt.lines]
     return read_forms(grids, lines) if grids else []
@@ -143,40 +144,29 @@ def _fallback_grids(page: pymupdf.Page, pl: PageLayout) -> tuple[list[Grid], lis
     return grids, rest
 
 
-def _narrative_pages(pages: list[PageTables]) -> list[int]:
-    """Pages of the 情况说明 part: from its heading (not the 目录 line) up to 名词解释."""
-    out: list[int] = []
-    inside = False
-    for pt in pages:
-        if pt.toc:
-            continue
-        for ln in pt.lines:
-            t = compact(ln.text)
-            if heading_level(t) is not None and "名词解释" in t:
-                inside = False
-            elif ("情况说明" in t or "决算说明" in t) and heading_level(t) is not None:
-                inside = True
-        if inside or _starts_inside(pt):
-            out.append(pt.page)
-    return out
-
-
-def _starts_inside(pt: PageTables) -> bool:
-    return any(("情况说明" in compact(ln.text)) and heading_level(ln.text) == 0 for ln in pt.lines)
-
-
 def _narrative_lines(
-    doc: pymupdf.Document | list[pymupdf.Page], pages: list[int], pts: list[PageTables],
+    doc: pymupdf.Document | list[pymupdf.Page], zones: list[Zone], pts: list[PageTables],
     tps: list[pymupdf.TextPage | None],
-) -> list[TextLine]:
-    out: list[TextLine] = []
-    for n in pages:
-        grids = pts[n - 1].grids
-        for line in page_text_lines(doc[n - 1], tps[n - 1]):
-            cx, cy = (line.bbox[0] + line.bbox[2]) / 2, (line.bbox[1] + line.bbox[3]) / 2
-            if not any(g.bbox[0] <= cx <= g.bbox[2] and g.bbox[1] <= cy <= g.bbox[3] for g in grids):
-                out.append(line)
+) -> list[tuple[Zone, list[TextLine]]]:
+    """Glyph lines of each narrative zone (rawdict only on the pages a zone covers), outside every grid."""
+    cache: dict[int, list[TextLine]] = {}
+    out: list[tuple[Zone, list[TextLine]]] = []
+    for zone in zones:
+        mine: list[TextLine] = []
+        for n in zone.pages():
+            if n > len(pts):
+                break
+            if n not in cache:
+                grids = pts[n - 1].grids + pts[n - 1].form_grids
+                cache[n] = [ln for ln in page_text_lines(doc[n - 1], tps[n - 1]) if not _in_grid(ln, grids)]
+            mine += [ln for ln in cache[n] if zone.holds(ln.page, (ln.bbox[1] + ln.bbox[3]) / 2)]
+        out.append((zone, mine))
     return out
+
+
+def _in_grid(line: TextLine, grids: list[Grid]) -> bool:
+    cx, cy = (line.bbox[0] + line.bbox[2]) / 2, (line.bbox[1] + line.bbox[3]) / 2
+    return any(g.bbox[0] <= cx <= g.bbox[2] and g.bbox[1] <= cy <= g.bbox[3] for g in grids)
 
 
 _YEAR = re.compile(r"(20\d{2})\s*年度?")
