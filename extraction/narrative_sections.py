@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import re
+from dataclasses import dataclass, field
 
 from extraction.classify import classify_title, compact, heading_level, section_type
 from extraction.layout.model import BBox, TextLine

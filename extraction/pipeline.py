@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pymupdf
 
-from extraction.classify import classify_title, compact, heading_level, is_toc_page
+from extraction.classify import classify_title, compact, is_toc_page
 from extraction.errors import InputError, NoTextLayerError
 from extraction.final_accounts import PageTables, assemble, group_lines
 from extraction.forms.rows import is_form_grid
@@ -81,14 +81,22 @@ def extract_bytes(path: Path, data: bytes, max_pages: int = 2000) -> ExtractionR
 def _forms(page_tables: list[PageTables]) -> list[FormRecord]:
     """Take the self-evaluation grids out of the pages (so that no final-accounts table claims them) and read
     them as forms."""
-    grids = []
+    grids: list[Grid] = []
+    last_was_form = False
     for pt in page_tables:
-        mine = [g for g in pt.grids if is_form_grid(g)]
-        pt.grids = [g for g in pt.grids if not is_form_grid(g)]
+        mine = [g for i, g in enumerate(pt.grids) if is_form_grid(g) or i == 0 and last_was_form and not _titled(pt, g)]
+        pt.grids = [g for g in pt.grids if all(g is not m for m in mine)]
         pt.form_grids = mine
         grids.extend(mine)
+        if mine or pt.grids:
+            last_was_form = bool(mine) and (not pt.grids or mine[-1].bbox[1] > pt.grids[-1].bbox[1])
     lines = [FormLine(ln.page, ln.bbox, ln.text) for pt in page_tables for ln in pt.lines]
     return read_forms(grids, lines) if grids else []
+
+
+def _titled(pt: PageTables, grid: Grid) -> bool:
+    """A table title printed above the grid: a new final-accounts table, not a form continued."""
+    return any(ln.bbox[3] <= grid.bbox[1] + 1 and classify_title(ln.text) for ln in pt.lines)
 
 
 def _doc_kinds(records: list) -> list[DocKind]:  # type: ignore[type-arg]

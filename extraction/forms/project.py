@@ -85,12 +85,22 @@ def _ends_funds(row: FormRow) -> bool:
     return any(k in j for k in (*GOAL_LABELS, "预期目标", "绩效指标", "一级指标", "年度目标", "绩效目标"))
 
 
+_GOAL_HEADS = ("预期目标", "实际完成情况", "年度目标", "目标完成情况", "实际完成")
+
+
 def _goals(rec: ProjectSelfEvaluation, rows: list[FormRow]) -> None:
-    for row in rows:
+    """年度总体目标 | goal | result; the label may span the 预期目标 | 实际完成情况 header row too."""
+    for n, row in enumerate(rows):
         k = row.first(*GOAL_LABELS)
         if k is None:
             continue
-        texts = [c for c in row.cells[k + 1:] if not c.continued and c.text]
+        label = row.cells[k].cell
+        texts: list[FormCell] = []
+        for r in rows[n:]:
+            if r is not row and not any(c.cell is label for c in r.cells):
+                break
+            texts += [c for c in r.cells if c.x0 >= label.bbox[2] - 1 and not c.continued and c.text
+                      and c.text not in _GOAL_HEADS]
         if texts:
             rec.goal_text = texts[0].text
             _src(rec.sources, "goal_text", texts[0])

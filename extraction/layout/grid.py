@@ -44,13 +44,19 @@ class Cell:
         return "".join(self.text.split())
 
     def lines(self) -> list[list[Word]]:
-        rows: list[list[Word]] = []
-        for w in sorted(self.words, key=lambda w: (w.cy, w.bbox[0])):
-            if rows and abs(rows[-1][0].cy - w.cy) < max(2.0, 0.45 * (w.bbox[3] - w.bbox[1])):
-                rows[-1].append(w)
+        """Printed lines as PyMuPDF assembled them (block, line): a comma set lower than the characters around
+        it stays on its own line, which grouping by y alone gets wrong."""
+        groups: dict[tuple[int, int], list[Word]] = {}
+        for w in self.words:
+            groups.setdefault((w.block, w.line), []).append(w)
+        lines = sorted(groups.values(), key=lambda ws: (min(w.bbox[1] for w in ws), min(w.bbox[0] for w in ws)))
+        merged: list[list[Word]] = []
+        for ws in lines:  # two PyMuPDF lines on one baseline (a gap in the text) read as one
+            if merged and abs(_cy(merged[-1]) - _cy(ws)) < 0.3 * (ws[0].bbox[3] - ws[0].bbox[1]):
+                merged[-1].extend(ws)
             else:
-                rows.append([w])
-        return [sorted(r, key=lambda w: w.bbox[0]) for r in rows]
+                merged.append(list(ws))
+        return [sorted(ws, key=lambda w: w.bbox[0]) for ws in merged]
 
     @property
     def words_bbox(self) -> BBox | None:
@@ -62,6 +68,10 @@ class Cell:
             max(w.bbox[2] for w in self.words),
             max(w.bbox[3] for w in self.words),
         )
+
+
+def _cy(ws: list[Word]) -> float:
+    return sum(w.cy for w in ws) / len(ws)
 
 
 @dataclass(slots=True)

@@ -168,11 +168,28 @@ def split_words(page: pymupdf.Page, tp: pymupdf.TextPage | None, cuts: dict[Word
         parts: list[list[tuple[str, tuple[float, float, float, float]]]] = [[] for _ in range(len(xs) + 1)]
         for c, b in glyphs:
             parts[sum(1 for x in xs if (b[0] + b[2]) / 2 > x)].append((c, b))
+        parts = _hang_punctuation([p for p in parts if p])
+        if len(parts) < 2:
+            continue
         out[word] = [
             Word("".join(c for c, _ in part), (part[0][1][0], min(b[1] for _, b in part),
                                                part[-1][1][2], max(b[3] for _, b in part)), word.block, word.line)
             for part in parts if part
         ]
+    return out
+
+
+_PUNCT = set("，。、；：？！）》」』】”’,.;:?!)%")
+
+
+def _hang_punctuation(parts: list[list[tuple[str, tuple[float, float, float, float]]]]):  # type: ignore[no-untyped-def]
+    """A closing mark set past the cell border (hanging punctuation) belongs to the text before it."""
+    out: list[list[tuple[str, tuple[float, float, float, float]]]] = []
+    for part in parts:
+        if out and all(c in _PUNCT for c, _ in part):
+            out[-1] = out[-1] + part
+        else:
+            out.append(part)
     return out
 
 
