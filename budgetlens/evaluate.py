@@ -61,13 +61,14 @@ def _print_forms(report: dict[str, Any], console: Console) -> None:
         return
     t = Table(title="self-evaluation forms and scoring tables")
     for col in ("fixture", "forms found/phantom", "pages ok", "numeric fields", "numeric acc.", "text fields",
-                "text acc.", "indicator rows", "rows exact"):
+                "text acc.", "indicator rows", "rows exact", "sections found", "section text"):
         t.add_column(col, justify="right" if col != "fixture" else "left")
     for f in [*rows, {"fixture": "ALL", "forms": report["overall"]["forms"]}]:
         s = f["forms"]
         t.add_row(f["fixture"], f"{s['forms_found']}/{s['forms_phantom']} of {s['forms']}", str(s["forms_pages_ok"]),
                   str(s["numeric_fields"]), _pct(s["numeric_accuracy"]), str(s["text_fields"]),
-                  _pct(s["text_accuracy"]), str(s["indicator_rows"]), _pct(s["indicator_row_accuracy"]))
+                  _pct(s["text_accuracy"]), str(s["indicator_rows"]), _pct(s["indicator_row_accuracy"]),
+                  f"{s['sections_found']} of {s['sections']}", _pct(s["section_text_accuracy"]))
     console.print(t)
     for f in rows:
         for e in f["forms"]["errors"][:8]:

@@ -17,6 +17,7 @@ from extraction.records import (
     DeptSelfEvaluation,
     ExtractionResult,
     ProjectSelfEvaluation,
+    ReportSection,
     ScoringTable,
 )
 
@@ -71,6 +72,7 @@ class FormScore:
     by_field: Counter[str] = field(default_factory=Counter)  # wrong counts by field name (no indices)
     errors: list[str] = field(default_factory=list)
     issue_codes: Counter[str] = field(default_factory=Counter)  # gold issue codes found on the matched form
+    sections: list[int] = field(default_factory=lambda: [0, 0, 0])  # gold sections, found by heading, text exact
 
     def summary(self) -> dict[str, Any]:
         def rate(pair: list[int]) -> float:
@@ -80,6 +82,8 @@ class FormScore:
                 "forms_pages_ok": self.pages_ok, "numeric_fields": self.numeric[0],
                 "numeric_accuracy": rate(self.numeric), "text_fields": self.text[0], "text_accuracy": rate(self.text),
                 "indicator_rows": self.indicators[0], "indicator_row_accuracy": rate(self.indicators),
+                "sections": self.sections[0], "sections_found": self.sections[1],
+                "section_text_accuracy": self.sections[2] / self.sections[1] if self.sections[1] else 1.0,
                 "wrong_by_field": dict(self.by_field.most_common(15)), "errors": self.errors[:60],
                 "issues_found": dict(self.issue_codes)}
 
@@ -101,6 +105,7 @@ def score_forms(gold: ExtractionResult, pred: ExtractionResult) -> FormScore:
         s.pages_ok += g.pages == p.pages
         _compare(s, g, p)
     s.phantom = sum(len(v) for v in pool.values())
+    _sections(s, gold, pred)
     s.errors += [f"phantom {k}" for k, v in pool.items() for _ in v]
     return s
 
@@ -128,3 +133,26 @@ def _compare(s: FormScore, g: Form, p: Form) -> None:
 
 def _field_name(path: str) -> str:
     return re.sub(r"\[[^\]]*\]", "[]", path)
+
+
+def _sections(s: FormScore, gold: ExtractionResult, pred: ExtractionResult) -> None:
+    """Report sections of self-evaluation documents, by their innermost heading; text compared whitespace-free."""
+    if not forms_of(gold):
+        return
+    got: dict[str, list[str]] = {}
+    for r in pred.records:
+        if isinstance(r, ReportSection) and r.heading_path:
+            got.setdefault(_norm(r.heading_path[-1]), []).append(_norm(r.text))
+    for r in gold.records:
+        if not isinstance(r, ReportSection) or not r.heading_path:
+            continue
+        s.sections[0] += 1
+        texts = got.get(_norm(r.heading_path[-1]))
+        if texts:
+            s.sections[1] += 1
+            text = texts.pop(0)
+            s.sections[2] += text == _norm(r.text)
+            if text != _norm(r.text):
+                s.errors.append(f"section {r.heading_path[-1]}: text differs")
+        else:
+            s.errors.append(f"section missed {r.heading_path}")

@@ -115,6 +115,7 @@ def overall(results: list[FixtureResult]) -> dict[str, Any]:
         forms.found += f.found
         forms.phantom += f.phantom
         forms.pages_ok += f.pages_ok
+        forms.sections = [a + b for a, b in zip(forms.sections, f.sections, strict=True)]
         for mine, theirs in ((forms.numeric, f.numeric), (forms.text, f.text), (forms.indicators, f.indicators)):
             mine[0] += theirs[0]
             mine[1] += theirs[1]

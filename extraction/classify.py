@@ -27,7 +27,7 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
 ]
 
 _QUOTES = str.maketrans({'"': "“", "＂": "“", "”": "“", "'": "“"})
-_ORDINAL = re.compile(r"^(第[一二三四五六七八九十]+部分|[一二三四五六七八九十]+[、.．]|（[一二三四五六七八九十]+）|\d+[、.．])")
+_ORDINAL = re.compile(r"^(第[一二三四五六七八九十]+部分|[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)]|\d+[、.．])")
 _TOC_LEADER = re.compile(r"(\.{3,}|…{2,}|·{3,}|-{3,}|_{3,})\s*\d+$")
 
 
@@ -98,7 +98,7 @@ def empty_statement_in(text: str) -> bool:
 
 # Narrative sections of 情况说明 ---------------------------------------------------------------
 
-HEADING = re.compile(r"^(第[一二三四五六七八九十]+部分|[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）)")
+HEADING = re.compile(r"^(第[一二三四五六七八九十]+部分|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)])")
 
 _SECTION_TYPES = [  # most specific first: the first key found in a heading wins
     ("三公", "“三公”经费支出决算情况说明"),
@@ -119,15 +119,21 @@ _SECTION_TYPES = [  # most specific first: the first key found in a heading wins
 ]
 
 
+_NUMBERED = re.compile(r"^\d{1,2}[.、．]\s*\S")
+
+
 def heading_level(line: str) -> int | None:
+    """0 第X部分, 1 一、, 2 （一）, 3 a short numbered line without sentence punctuation (1.前期准备)."""
     t = compact(line)
     m = HEADING.match(t)
-    if not m or len(t) > 60:
-        return None
-    tok = m.group(1)
-    if tok.startswith("第"):
-        return 0
-    return 1 if tok.endswith("、") else 2
+    if m and len(t) <= 60:
+        tok = m.group(1)
+        if tok.startswith("第"):
+            return 0
+        return 1 if tok.endswith("、") else 2
+    if _NUMBERED.match(t) and len(t) <= 16 and not re.search(r"[。；，,;：:]", t):
+        return 3
+    return None
 
 
 def section_type(heading: str) -> str | None:

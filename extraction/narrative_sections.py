@@ -20,18 +20,20 @@ class _Section:
 
 def split_sections(lines: list[TextLine]) -> list[_Section]:
     """Headings of level 0 (第三部分), 1 (一、) and 2 (（一）) open sections; text goes to the innermost."""
-    stack: list[str] = []
+    stack: list[tuple[int, str]] = []
     out: list[_Section] = []
     cur: _Section | None = None
     for ln in lines:
-        if cur is not None and cur.heading is not None and not cur.lines and _heading_tail(cur, ln):
-            stack[-1] = cur.path[-1] = cur.path[-1] + compact(ln.text)
+        if cur is not None and cur.heading is not None and not cur.lines and _heading_tail(cur, stack, ln):
+            stack[-1] = (stack[-1][0], stack[-1][1] + compact(ln.text))
+            cur.path[-1] = stack[-1][1]
             continue
         level = heading_level(ln.text)
         if level is not None:
-            title = compact(ln.text)
-            stack = [*stack[:level], title] if len(stack) >= level else [*stack, title]
-            cur = _Section(path=list(stack), heading=ln)
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            stack.append((level, compact(ln.text)))
+            cur = _Section(path=[t for _, t in stack], heading=ln)
             out.append(cur)
             continue
         if cur is None:
@@ -41,16 +43,25 @@ def split_sections(lines: list[TextLine]) -> list[_Section]:
     return out
 
 
-def _heading_tail(sec: _Section, ln: TextLine) -> bool:
-    """A heading wrapped onto a second short line (…部门决算情况 / 说明)."""
+def _heading_tail(sec: _Section, stack: list[tuple[int, str]], ln: TextLine) -> bool:
+    """A part title wrapped onto a second short line (第三部分…部门决算情况 / 说明)."""
     t = compact(ln.text)
-    return 0 < len(t) <= 6 and not any(ch.isdigit() for ch in t) and heading_level(t) is None
+    return (bool(stack) and stack[-1][0] == 0 and 0 < len(t) <= 6 and not any(ch.isdigit() for ch in t)
+            and heading_level(t) is None)
+
+
+_FOLIO = re.compile(r"^[-—–\s]*\d{1,4}[-—–\s]*$|^第\d+页")
+_NOTE = ("备注：", "备注:", "注：", "注:")
 
 
 def narrative_records(lines: list[TextLine], claims: bool = True) -> list[NarrativeClaim | ReportSection]:
+    """Sections and (for 情况说明) claims. Page numbers and 备注/注 footnotes are not running text; in a
+    self-evaluation report the lines before the first heading are its title block (部门：…)."""
+    lines = [ln for ln in lines if not _FOLIO.match(compact(ln.text))]
     out: list[NarrativeClaim | ReportSection] = []
     for sec in split_sections(lines):
-        if not sec.lines and sec.heading is None:
+        sec.lines = _until_note(sec.lines)
+        if not sec.lines and sec.heading is None or not claims and not sec.path:
             continue
         body = sec.lines
         text = "".join(compact(ln.text) for ln in body)
@@ -66,6 +77,13 @@ def narrative_records(lines: list[TextLine], claims: bool = True) -> list[Narrat
         if body and claims:
             out.extend(extract_claims(body, heading))
     return out
+
+
+def _until_note(lines: list[TextLine]) -> list[TextLine]:
+    for i, ln in enumerate(lines):
+        if compact(ln.text).startswith(_NOTE):
+            return lines[:i]
+    return lines
 
 
 def _type(path: list[str]) -> str | None:
@@ -121,8 +139,8 @@ def find_zones(lines: list[tuple[int, BBox, str]]) -> list[Zone]:
             continue  # a sub-heading (一、收入决算情况说明) inside the open zone
         if current is not None and (opens or _closes(t, level)):
             current.end = pos
-        if opens:
-            zones.append(Zone(kind=opens, start=pos))
+        if opens:  # a report's title is not part of its text; a 情况说明 heading heads its sections
+            zones.append(Zone(kind=opens, start=pos if opens == "final_accounts" else (page, bbox[3])))
     return zones
 
 
