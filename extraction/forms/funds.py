@@ -72,7 +72,7 @@ def parse_rows(header_rows: list[FormRow], rows: list[FormRow], headers: list[tu
 def _line(row: FormRow, labels: list, cols: list[Column]) -> FundLine:  # type: ignore[type-arg]
     own = [c for c in labels if not c.continued]
     group = labels[0].text if len(labels) > 1 else None
-    label = (own[-1] if own else labels[-1]).text
+    label = (own[-1] if own else labels[-1]).text.rstrip(":：")
     line = FundLine(label=label, group=group, values={})
     if label_src := (own[-1] if own else labels[-1]).source():
         line.sources["label"] = label_src

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from extraction.forms.columns import Column, cell_under, header_columns
 from extraction.forms.rows import FormRow
-from extraction.forms.values import number, operator, target
+from extraction.forms.values import number, operator, target, unit_only
 from extraction.records import Indicator, Issue, Source
 
 HEADERS: list[tuple[str, str]] = [
@@ -41,6 +41,8 @@ def parse_block(header_rows: list[FormRow], rows: list[FormRow], path: str = "in
     block = IndicatorBlock(columns=header_columns(header_rows, HEADERS))
     prev: Indicator | None = None
     for row in rows:
+        if _repeated_header(row):
+            continue  # the header printed again at the top of a continued page
         ind, src = _indicator(row, block.columns, prev)
         i = len(block.indicators)
         block.indicators.append(ind)
@@ -50,6 +52,11 @@ def parse_block(header_rows: list[FormRow], rows: list[FormRow], path: str = "in
             block.issues.append(Issue(code="column_shift", page=row.page, path=f"{path}[{i}]", message=shift))
         prev = ind
     return block
+
+
+def _repeated_header(row: FormRow) -> bool:
+    j = row.joined
+    return is_header(row) or ("年度指标值" in j and "指标完成情况" in j) or j in ("绩效指标", "年度指标值")
 
 
 def _indicator(row: FormRow, cols: list[Column], prev: Indicator | None) -> tuple[Indicator, dict[str, Source]]:
@@ -82,6 +89,8 @@ def _fill_values(ind: Indicator, raw: dict[str, str]) -> None:
         ind.operator = ind.operator or t.operator
         if "unit" not in raw and t.unit:
             ind.unit = t.unit
+    if "unit" not in raw and ind.unit is None and "initial_target" in raw:
+        ind.unit = unit_only(raw["initial_target"])  # 大同: 年初指标值 "=元/年" carries the unit alone
     if "actual" in raw:
         ind.actual = raw["actual"]
         ind.actual_value = target(raw["actual"]).value

@@ -89,24 +89,30 @@ _GOAL_HEADS = ("预期目标", "实际完成情况", "年度目标", "目标完�
 
 
 def _goals(rec: ProjectSelfEvaluation, rows: list[FormRow]) -> None:
-    """年度总体目标 | goal | result; the label may span the 预期目标 | 实际完成情况 header row too."""
+    """年度总体目标 | goal | result; the label may span the 预期目标 | 实际完成情况 header row too. The result is
+    the cell under 实际完成情况, so an empty goal cell never shifts the result into the goal."""
     for n, row in enumerate(rows):
         k = row.first(*GOAL_LABELS)
         if k is None:
             continue
         label = row.cells[k].cell
+        head = next((c for r in rows[max(0, n - 2):n + 1] for c in r.cells if c.text.startswith("实际完成")), None)
         texts: list[FormCell] = []
         for r in rows[n:]:
             if r is not row and not any(c.cell is label for c in r.cells):
                 break
             texts += [c for c in r.cells if c.x0 >= label.bbox[2] - 1 and not c.continued and c.text
                       and c.text not in _GOAL_HEADS]
-        if texts:
-            rec.goal_text = texts[0].text
-            _src(rec.sources, "goal_text", texts[0])
-        if len(texts) > 1:
-            rec.result_text = texts[1].text
-            _src(rec.sources, "result_text", texts[1])
+        result = [c for c in texts if head is not None and c.overlap(head.x0, head.x1) > 0.5 * (c.x1 - c.x0)]
+        goal = [c for c in texts if c not in result] if head is not None else texts[:1]
+        if head is None and len(texts) > 1:
+            result = texts[1:2]
+        if goal:
+            rec.goal_text = goal[0].text
+            _src(rec.sources, "goal_text", goal[0])
+        if result:
+            rec.result_text = result[0].text
+            _src(rec.sources, "result_text", result[0])
         return
 
 

@@ -60,4 +60,14 @@ def target(text: str) -> Target:
     value = parse_number(n.group(0))
     rest = t[n.end():].strip()
     unit = _UNIT.match(rest)
-    return Target(op, value.value if value.kind == "number" else None, unit.group(0) if unit else None)
+    text = unit.group(0) if unit else None
+    if unit and (per := re.match(r"/(" + _UNIT.pattern + ")", rest[unit.end():])):
+        text += per.group(0)  # 元/年, 次/月
+    return Target(op, value.value if value.kind == "number" else None, text)
+
+
+def unit_only(text: str) -> str | None:
+    """A cell holding an operator and a unit but no number ("= %", "≥元/年"): the unit."""
+    t = _LEAD_OP.sub("", normalize(text).replace(" ", ""))
+    m = re.fullmatch(r"(" + _UNIT.pattern + r")(/(" + _UNIT.pattern + r"))?", t)
+    return m.group(0) if m else None
