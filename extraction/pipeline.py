@@ -88,8 +88,7 @@ def _forms(page_tables: list[PageTables]) -> list[FormRecord]:
         pt.grids = [g for g in pt.grids if all(g is not m for m in mine)]
         pt.form_grids = mine
         grids.extend(mine)
-        if mine or pt.grids:
-            last_was_form = bool(mine) and (not pt.grids or mine[-1].bbox[1] > pt.grids[-1].bbox[1])
+        last_was_form = bool(mine) and (not pt.grids or mine[-1].bbox[1] > pt.grids[-1].bbox[1])
     lines = [FormLine(ln.page, ln.bbox, ln.text) for pt in page_tables for ln in pt.lines]
     return read_forms(grids, lines) if grids else []
 

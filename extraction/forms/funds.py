@@ -14,7 +14,7 @@ from extraction.records import Issue, Source
 
 PROJECT_HEADERS: list[tuple[str, str]] = [
     ("目标申报数", "declared_target"), ("预算编制数", "budgeted"), ("年初预算数", "initial_budget"),
-    ("全年预算数", "annual_budget"), ("全年执行数", "executed"), ("结(转)余", "balance"), ("结转", "balance"),
+    ("全年预算数", "annual_budget"), ("全年执行数", "executed"), ("实际支出数", "executed"), ("结(转)余", "balance"), ("结转", "balance"),
     ("分值", "weight"), ("执行率", "execution_rate"), ("得分", "score"), ("偏差原因", "note"),
 ]
 DEPT_HEADERS: list[tuple[str, str]] = [

@@ -17,7 +17,7 @@ from extraction.forms.sections import (
 )
 from extraction.records import FundRow, Issue, ProjectFunds, ProjectSelfEvaluation, Source
 
-FUND_FIELDS = {"年度资金总额": "total", "资金总额": "total", "当年财政拨款": "current_year_appropriation",
+FUND_FIELDS = {"年度资金总额": "total", "资金总额": "total", "合计": "total", "当年财政拨款": "current_year_appropriation",
                "上年结转": "carryover", "非财政拨款": "non_fiscal"}
 
 

@@ -51,6 +51,7 @@ def build_scoring(rows: list[FormRow]) -> ScoringTable:
     cols = _columns(rows[0])
     deepest = max((int(k[-1]) for k in cols if k.startswith("level")), default=1)
     path: list[str] = []
+    open_nodes: dict[int, ScoringNode] = {}
     for row in rows[1:]:
         if row.joined.startswith(("总分", "合计", "总计")):
             _totals(rec, row)
@@ -59,8 +60,15 @@ def build_scoring(rows: list[FormRow]) -> ScoringTable:
             cell = _at(row, cols.get(f"level{level}"))
             if cell is None or cell.continued or not cell.text or cell.text in _LEVELS:
                 continue
-            path = [*path[: level - 1], cell.text]
-            rec.nodes.append(_node(row, cols, level, deepest, path, cell))
+            node = _node(row, cols, level, deepest, [*path[: level - 1], cell.text], cell)
+            same = open_nodes.get(level)
+            if level < deepest and same is not None and same.name == node.name and (
+                    same.weight is None or node.weight is None):
+                same.weight = same.weight if same.weight is not None else node.weight
+                continue  # a level name printed again on every row of its group (产出数量 …)
+            path = node.path
+            open_nodes = {k: v for k, v in open_nodes.items() if k < level} | {level: node}
+            rec.nodes.append(node)
     _bands_grade_evaluators(rec, rows)
     return rec
 
@@ -86,13 +94,34 @@ def _totals(rec: ScoringTable, row: FormRow) -> None:
 
 
 def _bands_grade_evaluators(rec: ScoringTable, rows: list[FormRow]) -> None:
+    """"100-90（含）分为优、90-80（含）分为良…": 含 marks the lower bound as included; the upper bound is the
+    next band's included lower bound, so only the top band includes its upper bound."""
     for row in rows:
         text = row.joined
         for m in _BAND.finditer(text):
-            rec.grade_bands.append(GradeBand(grade=m.group(3), low=Decimal(m.group(2)), low_inclusive=False,
-                                             high=Decimal(m.group(1)), high_inclusive=True, raw=m.group(0)))
+            rec.grade_bands.append(GradeBand(grade=m.group(3), low=Decimal(m.group(2)), low_inclusive=True,
+                                             high=Decimal(m.group(1)), high_inclusive=False, raw=m.group(0)))
         for m in _BELOW.finditer(text):
             rec.grade_bands.append(GradeBand(grade=m.group(2), high=Decimal(m.group(1)), high_inclusive=False,
                                              raw=m.group(0)))
         if (m := _CHECKED.search(text)) and rec.grade is None:
             rec.grade = m.group(1)
+    tops = [b for b in rec.grade_bands if b.high is not None]
+    if tops:
+        max(tops, key=lambda b: b.high or 0).high_inclusive = True
+    rec.evaluators = _evaluators(rows)
+
+
+def _evaluators(rows: list[FormRow]) -> list[str]:
+    """Names under 姓名 in the 评价人员 block."""
+    start = next((i for i, r in enumerate(rows) if r.first("姓名") is not None), None)
+    if start is None:
+        return []
+    head = rows[start].cells[rows[start].first("姓名") or 0]
+    names = []
+    for row in rows[start + 1:]:
+        cell = _at(row, (head.x0, head.x1))
+        if cell is None or cell.continued or not cell.text or any(k in row.joined for k in ("签字", "注：")):
+            break
+        names.append(cell.text)
+    return names

@@ -17,11 +17,11 @@ from extraction.forms.rows import FormRow, grid_rows
 from extraction.forms.scoring import build_scoring, is_scoring_header
 from extraction.layout.grid import Grid
 from extraction.layout.model import BBox
-from extraction.records import DeptSelfEvaluation, ProjectSelfEvaluation, ScoringTable, Source
+from extraction.records import DeptSelfEvaluation, Indicator, ProjectSelfEvaluation, ScoringTable, Source
 
 FormRecord = ProjectSelfEvaluation | DeptSelfEvaluation | ScoringTable
 _LABEL = re.compile(r"^(附件\s*[\d\-－—]+|附表\s*\d+|附件\s*\d+)")
-_YEAR = re.compile(r"(20\d{2})\s*年度?")
+_YEAR = re.compile(r"(20\d{2})\s*[）)]?\s*年度?")
 
 
 @dataclass(slots=True)
@@ -35,6 +35,7 @@ class Line:
 class _Form:
     kind: str
     rows: list[FormRow]
+    title: FormRow | None = None
 
 
 def read_forms(grids: list[Grid], lines: list[Line]) -> list[FormRecord]:
@@ -48,9 +49,36 @@ def read_forms(grids: list[Grid], lines: list[Line]) -> list[FormRecord]:
             rec = build_dept(form.rows)
         else:
             rec = build_scoring(form.rows)
-        _label_and_year(rec, form.rows[0], lines)
+            if form.title is not None:
+                rec.title = form.title.joined
+            _attach(rec, out, form.rows)
+        _label_and_year(rec, (form.title or form.rows[0]), lines)
         out.append(rec)
     return out
+
+
+def _attach(table: ScoringTable, before: list[FormRecord], rows: list[FormRow]) -> None:
+    """A scoring table printed inside a project's 评价表 scores that project: its leaves are the project's
+    indicators when the form has no 绩效指标 block of its own, and its 问题和建议 row is the form's."""
+    prev = before[-1] if before else None
+    if not isinstance(prev, ProjectSelfEvaluation):
+        return
+    for row in rows:
+        k = row.first("问题和建议", "存在问题")
+        if k is not None and (after := row.after(k)) is not None and after.text:
+            prev.analysis[row.cells[k].text] = after.text
+    table.project_name = table.project_name or prev.project_name
+    prev.pages = sorted({*prev.pages, *table.pages})
+    if prev.indicators:
+        return
+    deepest = max((n.level for n in table.nodes), default=0)
+    for n in table.nodes:
+        if n.level == deepest:
+            levels = [*n.path, None, None][:3]
+            prev.indicators.append(Indicator(level1=levels[0], level2=levels[1], level3=levels[2],
+                                             weight=n.weight, score=n.score))
+    if table.total_score is not None and prev.total_score is None:
+        prev.total_score, prev.total_weight, prev.grade = table.total_score, table.total_weight, table.grade
 
 
 def _kind(row: FormRow) -> str | None:
@@ -69,10 +97,18 @@ def _split(stream: list[FormRow]) -> list[_Form]:
         kind = _kind(row)
         if kind is not None and not (kind == "scoring" and forms and forms[-1].kind == "scoring"
                                      and _adjacent(forms[-1], row)):
-            forms.append(_Form(kind, [row]))
+            title = _title_row(forms) if kind == "scoring" else None
+            forms.append(_Form(kind, [row], title))
         elif forms:
             forms[-1].rows.append(row)
     return forms
+
+
+def _title_row(forms: list[_Form]) -> FormRow | None:
+    """A one-cell row right above a scoring header (二、绩效评价指标评分) is that table's title."""
+    if forms and len(forms[-1].rows) > 1 and len([c for c in forms[-1].rows[-1].cells if c.text]) == 1:
+        return forms[-1].rows.pop()
+    return None
 
 
 def _adjacent(form: _Form, row: FormRow) -> bool:
