@@ -81,7 +81,7 @@ def grid_rows(grid: Grid) -> list[FormRow]:
     return out
 
 
-FORM_MARKERS = ("项目名称", "部门名称", "一级指标", "绩效指标", "项目资金", "部门预算资金")
+FORM_MARKERS = ("项目名称", "部门名称", "一级指标", "绩效指标", "项目资金", "部门预算资金", "选项内容")
 
 
 def is_form_grid(grid: Grid) -> bool:

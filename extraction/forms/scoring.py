@@ -18,7 +18,14 @@ _CHECKED = re.compile(r"(优|良|中|差)\s*[■☑√✓✔]")
 
 def is_scoring_header(row: FormRow) -> bool:
     j = row.joined
-    return "一级指标" in j and "得分" in j and "指标性质" not in j and "指标值" not in j
+    framework = "一级指标" in j and "得分" in j and "指标性质" not in j and "指标值" not in j
+    return framework or is_questionnaire_header(row)
+
+
+def is_questionnaire_header(row: FormRow) -> bool:
+    """满意度调查问卷: 问题内容 | 选项内容 | 标准分值 — questions with scored options."""
+    j = row.joined
+    return "问题内容" in j and "选项内容" in j and "分值" in j
 
 
 def _columns(header: FormRow) -> dict[str, tuple[float, float]]:
@@ -27,7 +34,10 @@ def _columns(header: FormRow) -> dict[str, tuple[float, float]]:
     level = 0
     for c in header.cells:
         t = c.text
-        if t in _LEVELS:
+        if t in ("问题内容", "选项内容"):
+            level = 1 if t == "问题内容" else 2
+            cols[f"level{level}"] = (c.x0, c.x1)
+        elif t in _LEVELS:
             level = _LEVELS[t]
             cols[f"level{level}"] = (c.x0, c.x1)
         elif "分值" in t or "权重" in t:
@@ -52,22 +62,37 @@ def build_scoring(rows: list[FormRow]) -> ScoringTable:
     deepest = max((int(k[-1]) for k in cols if k.startswith("level")), default=1)
     path: list[str] = []
     open_nodes: dict[int, ScoringNode] = {}
+    pages: dict[int, int] = {}
+    prev_page = rows[0].page
     for row in rows[1:]:
-        if row.joined.startswith(("总分", "合计", "总计")):
+        page_top, prev_page = row.page != prev_page, row.page
+        if row.joined.startswith(("总分", "合计", "总计", "问卷总分", "问卷综合得分", "有效问卷")):
             _totals(rec, row)
             continue
         for level in range(1, deepest + 1):
             cell = _at(row, cols.get(f"level{level}"))
-            if cell is None or cell.continued or not cell.text or cell.text in _LEVELS:
+            if cell is None or cell.continued or cell.text in _LEVELS:
+                continue
+            if not cell.text:  # blank at a page top: a merged name printed on the page before goes on
+                if level < deepest and not page_top and _has_deeper(row, cols, level, deepest):
+                    node = ScoringNode(level=level, path=[*path[: level - 1], ""], name="")
+                    path, pages[level] = node.path, row.page
+                    open_nodes = {k: v for k, v in open_nodes.items() if k < level} | {level: node}
+                    rec.nodes.append(node)  # a merged name printed on the next page only: named when seen
                 continue
             node = _node(row, cols, level, deepest, [*path[: level - 1], cell.text], cell)
             same = open_nodes.get(level)
+            if same is not None and same.name == "" and pages[level] != row.page:
+                _name_pending(rec.nodes, same, node, level)
+                path = same.path
+                continue
             if level < deepest and same is not None and same.name == node.name and (
-                    same.weight is None or node.weight is None):
+                    same.weight is None or node.weight is None or pages[level] != row.page):
                 same.weight = same.weight if same.weight is not None else node.weight
-                continue  # a level name printed again on every row of its group (产出数量 …)
+                continue  # printed again on every row of its group (产出数量 …) or at the top of a new page
             path = node.path
             open_nodes = {k: v for k, v in open_nodes.items() if k < level} | {level: node}
+            pages[level] = row.page
             rec.nodes.append(node)
     _bands_grade_evaluators(rec, rows)
     return rec
@@ -82,13 +107,40 @@ def _node(row: FormRow, cols: dict, level: int, deepest: int, path: list[str], c
     if level == deepest and (s := _at(row, cols.get("score"))) is not None:
         score = number(s.text).value
     note = _at(row, cols.get("note"))
-    return ScoringNode(level=level, path=list(path), name=cell.text, weight=weight, score=score,
-                       note=note.text if note is not None and level == deepest and note.text else None)
+    name, remark = _split_remark(cell.text)
+    if remark is None and note is not None and level == deepest and note.text:
+        remark = note.text
+    return ScoringNode(level=level, path=[*path[:-1], name], name=name, weight=weight, score=score, note=remark)
+
+
+def _has_deeper(row: FormRow, cols: dict, level: int, deepest: int) -> bool:  # type: ignore[type-arg]
+    return any((c := _at(row, cols.get(f"level{k}"))) is not None and c.text for k in range(level + 1, deepest + 1))
+
+
+def _name_pending(nodes: list[ScoringNode], pending: ScoringNode, seen: ScoringNode, level: int) -> None:
+    pending.name, pending.weight, pending.note = seen.name, seen.weight, seen.note
+    start = nodes.index(pending)
+    for n in nodes[start:]:
+        if len(n.path) >= level and n.path[level - 1] == "":
+            n.path[level - 1] = seen.name
+
+
+def _split_remark(text: str) -> tuple[str, str | None]:
+    """"C1部门产出(18分)(说明:…)": the explanation printed in the name cell is the node's note."""
+    m = re.search(r"[（(]说明[:：]", text)
+    return (text[: m.start()], text[m.start():]) if m else (text, None)
 
 
 def _totals(rec: ScoringTable, row: FormRow) -> None:
     nums = [number(c.text).value for c in row.cells[1:] if not c.continued and number(c.text).value is not None]
-    if nums:
+    if not nums:
+        return
+    j = row.joined
+    if j.startswith("问卷总分"):
+        rec.total_weight = nums[0]  # 标准分值 total; the next number counts respondents
+    elif j.startswith("问卷综合得分"):
+        rec.total_score = nums[-1]
+    elif not j.startswith("有效问卷"):
         rec.total_score = nums[-1]
         rec.total_weight = nums[0] if len(nums) > 1 else None
 

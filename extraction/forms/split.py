@@ -113,7 +113,7 @@ def _title_row(forms: list[_Form]) -> FormRow | None:
 
 def _adjacent(form: _Form, row: FormRow) -> bool:
     """A scoring table's header repeated at the top of the next page continues it."""
-    return row.page == form.rows[-1].page + 1
+    return row.page == form.rows[-1].page + 1 and row.joined == form.rows[0].joined
 
 
 def _label_and_year(rec: FormRecord, first: FormRow, lines: list[Line]) -> None:
@@ -129,5 +129,5 @@ def _label_and_year(rec: FormRecord, first: FormRow, lines: list[Line]) -> None:
         y = _YEAR.search(t)
         if y and hasattr(rec, "fiscal_year") and rec.fiscal_year is None and ("表" in t or "年度" in t):
             rec.fiscal_year = int(y.group(1))
-        if isinstance(rec, ScoringTable) and rec.title is None and t.endswith("表"):
-            rec.title = t
+        if isinstance(rec, ScoringTable) and rec.title is None and not m and len(t) > 4 and not t.startswith("单位"):
+            rec.title = t  # the nearest line above that is not an 附件 label
