@@ -21,6 +21,7 @@ from extraction.records import DeptSelfEvaluation, Indicator, ProjectSelfEvaluat
 
 FormRecord = ProjectSelfEvaluation | DeptSelfEvaluation | ScoringTable
 _LABEL = re.compile(r"^(附件\s*[\d\-－—]+|附表\s*\d+|附件\s*\d+)")
+_STATS = re.compile(r"^单位|[:：].*\d")
 _YEAR = re.compile(r"(20\d{2})\s*[）)]?\s*年度?")
 
 
@@ -53,8 +54,24 @@ def read_forms(grids: list[Grid], lines: list[Line]) -> list[FormRecord]:
                 rec.title = form.title.joined
             _attach(rec, out, form.rows)
         _label_and_year(rec, (form.title or form.rows[0]), lines)
+        if isinstance(rec, ScoringTable) and rec.project_name is None:
+            _project_from_cover(rec, lines)
         out.append(rec)
     return out
+
+
+_PROJECT_LINE = re.compile(r"^项目名称[:：](.+)$")
+
+
+def _project_from_cover(table: ScoringTable, lines: list[Line]) -> None:
+    """A report scoring a whole department or project names it once, on its cover (项目名称：…)."""
+    first = min(table.pages, default=0)
+    for ln in lines:
+        m = _PROJECT_LINE.match(compact(ln.text))
+        if m and ln.page <= first:
+            table.project_name = m.group(1)
+            table.sources["project_name"] = Source(page=ln.page, bbox=ln.bbox, raw=ln.text)
+            return
 
 
 def _attach(table: ScoringTable, before: list[FormRecord], rows: list[FormRow]) -> None:
@@ -97,16 +114,21 @@ def _split(stream: list[FormRow]) -> list[_Form]:
         kind = _kind(row)
         if kind is not None and not (kind == "scoring" and forms and forms[-1].kind == "scoring"
                                      and _adjacent(forms[-1], row)):
-            title = _title_row(forms) if kind == "scoring" else None
+            title = _title_row(forms, row) if kind == "scoring" else None
             forms.append(_Form(kind, [row], title))
         elif forms:
             forms[-1].rows.append(row)
     return forms
 
 
-def _title_row(forms: list[_Form]) -> FormRow | None:
-    """A one-cell row right above a scoring header (二、绩效评价指标评分) is that table's title."""
-    if forms and len(forms[-1].rows) > 1 and len([c for c in forms[-1].rows[-1].cells if c.text]) == 1:
+def _title_row(forms: list[_Form], header: FormRow) -> FormRow | None:
+    """A one-cell row spanning the table right above a scoring header (二、绩效评价指标评分) is its title."""
+    if not forms or len(forms[-1].rows) < 2:
+        return None
+    last = forms[-1].rows[-1]
+    cells = [c for c in last.cells if c.text]
+    width = max(c.x1 for c in header.cells) - min(c.x0 for c in header.cells)
+    if last.page == header.page and len(cells) == 1 and cells[0].x1 - cells[0].x0 >= 0.6 * width:
         return forms[-1].rows.pop()
     return None
 
@@ -118,7 +140,7 @@ def _adjacent(form: _Form, row: FormRow) -> bool:
 
 def _label_and_year(rec: FormRecord, first: FormRow, lines: list[Line]) -> None:
     top = min(c.cell.bbox[1] for c in first.cells)
-    above = [ln for ln in lines if ln.page == first.page and ln.bbox[3] <= top + 1]
+    above = [ln for ln in lines if ln.page == first.page and top - 90 <= ln.bbox[3] <= top + 1]
     above.sort(key=lambda ln: -ln.bbox[1])
     for ln in above[:4]:
         t = compact(ln.text)
@@ -129,5 +151,5 @@ def _label_and_year(rec: FormRecord, first: FormRow, lines: list[Line]) -> None:
         y = _YEAR.search(t)
         if y and hasattr(rec, "fiscal_year") and rec.fiscal_year is None and ("表" in t or "年度" in t):
             rec.fiscal_year = int(y.group(1))
-        if isinstance(rec, ScoringTable) and rec.title is None and not m and len(t) > 4 and not t.startswith("单位"):
-            rec.title = t  # the nearest line above that is not an 附件 label
+        if isinstance(rec, ScoringTable) and rec.title is None and not m and len(t) > 4 and not _STATS.search(t):
+            rec.title = t  # the nearest line above that is not an 附件 label nor a line of figures
