@@ -80,4 +80,4 @@ def rendered_fixtures(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[st
     from eval.render import fixture_variants, render_fixture
 
     out = tmp_path_factory.mktemp("rendered")
-    return {(d.name, v): render_fixture(d, out, v) for d, v in fixture_variants()}
+    return {(d.name, v): render_fixture(d, out, v) for d, v in fixture_variants(forms=True)}

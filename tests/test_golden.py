@@ -41,7 +41,7 @@ def test_real_pdf_output_matches_golden(pdf: Path, name: str) -> None:
     check_golden(need_shared(pdf), FIXTURES / name / "expected.json")
 
 
-@pytest.mark.parametrize(("fixture", "variant"), [(d.name, v) for d, v in fixture_variants()])
+@pytest.mark.parametrize(("fixture", "variant"), [(d.name, v) for d, v in fixture_variants(forms=True)])
 def test_rendered_fixture_output_matches_golden(rendered_fixtures: dict, fixture: str, variant: str) -> None:
     pdf, _ = rendered_fixtures[(fixture, variant)]
     check_golden(pdf, FIXTURES / fixture / f"expected-{variant}.json", keep_id=False)
