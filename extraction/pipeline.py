@@ -16,7 +16,6 @@ from extraction.errors import InputError, NoTextLayerError
 from extraction.final_accounts import PageTables, assemble, group_lines
 from extraction.forms.rows import is_form_grid
 from extraction.forms.split import FormRecord, read_forms
-from extraction.forms.split import Line as FormLine
 from extraction.layout.grid import Grid, crossing_words, find_grids
 from extraction.layout.ingest import open_pdf, page_layout, page_text_lines, sha256_bytes, split_words, text_page
 from extraction.layout.model import PageLayout, TextLine, Word
@@ -89,7 +88,7 @@ def _forms(page_tables: list[PageTables]) -> list[FormRecord]:
         pt.form_grids = mine
         grids.extend(mine)
         last_was_form = bool(mine) and (not pt.grids or mine[-1].bbox[1] > pt.grids[-1].bbox[1])
-    lines = [FormLine(ln.page, ln.bbox, ln.text) for pt in page_tables for ln in pt.lines]
+    lines = [ln for pt in page_tables for ln in pt.lines]
     return read_forms(grids, lines) if grids else []
 
 

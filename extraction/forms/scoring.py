@@ -156,8 +156,9 @@ def _bands_grade_evaluators(rec: ScoringTable, rows: list[FormRow]) -> None:
         for m in _BELOW.finditer(text):
             rec.grade_bands.append(GradeBand(grade=m.group(2), high=Decimal(m.group(1)), high_inclusive=False,
                                              raw=m.group(0)))
-        if (m := _CHECKED.search(text)) and rec.grade is None:
-            rec.grade = m.group(1)
+        checked = _CHECKED.search(text)
+        if checked and rec.grade is None:
+            rec.grade = checked.group(1)
     tops = [b for b in rec.grade_bands if b.high is not None]
     if tops:
         max(tops, key=lambda b: b.high or 0).high_inclusive = True

@@ -11,25 +11,18 @@ import re
 from dataclasses import dataclass
 
 from extraction.classify import compact
+from extraction.final_accounts import TextRow as Line
 from extraction.forms.dept import build_dept
 from extraction.forms.project import build_project
 from extraction.forms.rows import FormRow, grid_rows
 from extraction.forms.scoring import build_scoring, is_scoring_header
 from extraction.layout.grid import Grid
-from extraction.layout.model import BBox
 from extraction.records import DeptSelfEvaluation, Indicator, ProjectSelfEvaluation, ScoringTable, Source
 
 FormRecord = ProjectSelfEvaluation | DeptSelfEvaluation | ScoringTable
 _LABEL = re.compile(r"^(附件\s*[\d\-－—]+|附表\s*\d+|附件\s*\d+)")
 _STATS = re.compile(r"^单位|[:：].*\d")
 _YEAR = re.compile(r"(20\d{2})\s*[）)]?\s*年度?")
-
-
-@dataclass(slots=True)
-class Line:
-    page: int
-    bbox: BBox
-    text: str
 
 
 @dataclass(slots=True)
