@@ -60,10 +60,10 @@ def target(text: str) -> Target:
     value = parse_number(n.group(0))
     rest = t[n.end():].strip()
     unit = _UNIT.match(rest)
-    text: str | None = unit.group(0) if unit else None
+    unit_text = unit.group(0) if unit else None
     if unit and (per := re.match(r"/(" + _UNIT.pattern + ")", rest[unit.end():])):
-        text = unit.group(0) + per.group(0)  # 元/年, 次/月
-    return Target(op, value.value if value.kind == "number" else None, text)
+        unit_text = unit.group(0) + per.group(0)  # 元/年, 次/月
+    return Target(op, value.value if value.kind == "number" else None, unit_text)
 
 
 def unit_only(text: str) -> str | None:
