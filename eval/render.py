@@ -6,6 +6,9 @@ Each fixture directory holds `source.json` (an `ExtractionResult` with placehold
 the gold page numbers are exact, then writes `document.pdf` and `gold.json` (pages filled in,
 document.id = sha256 of the PDF bytes). Output is byte-identical for the same input and environment.
 
+Fixtures whose spec.yaml says `kind: forms` (the self-evaluation seeds, *_se) are drawn by
+`eval.render_forms` through the same `render_fixture` and CLI.
+
     python -m eval.render [--out build/fixtures] [--fixture seed002_fa] [--variant yuan]
 """
 
@@ -21,6 +24,7 @@ from pathlib import Path
 
 import yaml
 
+from eval.render_forms import is_forms_spec, render_forms_fixture
 from eval.render_layout import Planner, Style, load_fonts, paint
 from eval.render_table import plan_table
 from eval.render_text import cn_number, plan_cover, plan_narrative, plan_toc
@@ -126,6 +130,8 @@ def gold_result(source: dict, pdf: bytes, pages: int) -> ExtractionResult:
 def render_fixture(fixture_dir: Path | str, out_dir: Path | str, variant: str) -> tuple[Path, Path]:
     """Render one variant of one fixture into `<out_dir>/<fixture>-<variant>/`; returns (pdf, gold)."""
     fixture_dir, out_dir = Path(fixture_dir), Path(out_dir)
+    if is_forms_spec(yaml.safe_load((fixture_dir / "spec.yaml").read_text(encoding="utf-8"))):
+        return render_forms_fixture(fixture_dir, out_dir, variant)
     source, spec = load_fixture(fixture_dir)
     style = variant_style(spec, variant)
     source, spec = convert(source, spec, spec["variants"][variant].get("convert"))
@@ -151,17 +157,19 @@ def render_fixture(fixture_dir: Path | str, out_dir: Path | str, variant: str) -
     return pdf_path, gold_path
 
 
-def fixture_variants(root: Path = FIXTURES) -> list[tuple[Path, str]]:
+def fixture_variants(root: Path = FIXTURES, forms: bool = False) -> list[tuple[Path, str]]:
     """Every (fixture directory, variant name) pair under eval/fixtures that this renderer can draw:
-    a source.json beside a spec.yaml with `variants` and `tables` (other fixtures are left alone)."""
+    a source.json beside a spec.yaml with `variants` and `tables` (other fixtures are left alone).
+
+    `forms=True` adds the self-evaluation fixtures (spec.yaml `kind: forms`, eval.render_forms). They are
+    off by default because the final-accounts tests (test_render, test_golden) iterate over this list and
+    check final-accounts properties; tests/test_render_forms.py covers the forms."""
     out = []
     for spec_path in sorted(root.glob("*/spec.yaml")):
         spec = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
-        if (
-            isinstance(spec, dict)
-            and {"variants", "tables"} <= spec.keys()
-            and (spec_path.parent / "source.json").exists()
-        ):
+        if not (isinstance(spec, dict) and (spec_path.parent / "source.json").exists()):
+            continue
+        if {"variants", "tables"} <= spec.keys() or (forms and is_forms_spec(spec)):
             out += [(spec_path.parent, name) for name in spec["variants"]]
     return out
 
@@ -172,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fixture", help="only this fixture (directory name)")
     parser.add_argument("--variant", help="only this variant")
     args = parser.parse_args(argv)
-    for fixture_dir, variant in fixture_variants():
+    for fixture_dir, variant in fixture_variants(forms=True):
         if args.fixture not in (None, fixture_dir.name) or args.variant not in (None, variant):
             continue
         pdf, gold = render_fixture(fixture_dir, args.out, variant)

@@ -20,7 +20,7 @@ NOTO_DIR = Path("/usr/share/fonts/opentype/noto")
 # role -> font file: body text is 宋体-like serif, titles and headings 黑体-like bold sans
 FACES = {"body": "NotoSerifCJK-Regular.ttc", "bold": "NotoSansCJK-Bold.ttc"}
 ASCENT = 0.88  # CJK em-box ascent: where the baseline sits inside a line of height = font size
-PAGE_SIZES = {"A4": (595.0, 842.0), "A3": (842.0, 1191.0)}
+PAGE_SIZES = {"A4": (595.0, 842.0), "A3": (842.0, 1191.0), "Letter": (612.0, 792.0)}
 # A number with its unit never breaks across lines (a claim's raw must sit on one line and one page).
 TOKEN = re.compile(r"[0-9A-Za-z.,%\-]+(?:万元|亿元|元|个|辆|人次|批次|台\(套\)|台（套）)?|.", re.S)
 NO_LINE_START = set("，。、；：？！）》」』”’,.;:?!)]%")
@@ -83,14 +83,17 @@ def _cid_equals_gid(font, ttfont_cls) -> bytes:
     return out.getvalue()
 
 
-def load_fonts(chars: str) -> FontSet:
-    """Noto CJK SC subset to the document's characters; else PyMuPDF's built-in `china-s` (embedded)."""
-    subsets = {role: _noto_subset(file, chars) for role, file in FACES.items()}
+def load_fonts(chars: str, faces: dict[str, str] | None = None) -> FontSet:
+    """Noto CJK SC subset to the document's characters; else PyMuPDF's built-in `china-s` (embedded).
+
+    `faces` (role -> Noto file name) replaces FACES, e.g. a Sans body for another render variant."""
+    faces = faces or FACES
+    subsets = {role: _noto_subset(file, chars) for role, file in faces.items()}
     buffers = {role: buf for role, buf in subsets.items() if buf is not None}
-    fallback = len(buffers) < len(FACES)
+    fallback = len(buffers) < len(faces)
     if fallback:
         builtin = pymupdf.Font("china-s").buffer
-        buffers = {role: builtin for role in FACES}
+        buffers = {role: builtin for role in faces}
     fonts = {role: pymupdf.Font(fontbuffer=buf) for role, buf in buffers.items()}
     return FontSet(fonts, buffers, fallback)
 
