@@ -6,6 +6,7 @@ that has a table title but no ruled grid; glyph-level text only on 情况说明 
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from extraction.narrative_sections import Zone, find_zones, narrative_records
 from extraction.numbers import is_number_like, read_cell_number
 from extraction.records import DocKind, Document, ExtractionResult, Issue, decide_status
 
+log = logging.getLogger(__name__)
 MIN_CHARS = 20
 KEEP_TEXTPAGES = 400  # up to this many pages, text is extracted once and reused for the narrative pass
 
@@ -40,6 +42,10 @@ def extract_file(path: Path, max_pages: int = 2000, max_bytes: int | None = None
         return _failed(doc_meta, exc.code, exc.message, exc.page)
     except OSError as exc:
         return _failed(doc_meta, "unreadable_file", f"{path}: cannot read the file ({exc.strerror})", None)
+    except Exception as exc:  # a parser bug must cost one document, never the batch
+        log.exception("extraction failed on %s", path)
+        return _failed(doc_meta, "internal_error", f"{path.name}: budgetlens failed on this file "
+                       f"({type(exc).__name__}: {exc}); please report it with the file", None)
 
 
 def _failed(doc: Document, code: str, message: str, page: int | None) -> ExtractionResult:
@@ -57,7 +63,7 @@ def extract_bytes(path: Path, data: bytes, max_pages: int = 2000) -> ExtractionR
         layouts = [page_layout(pages[i] if keep else doc[i], tps[i]) for i in range(doc.page_count)]
         _require_text(path, doc, layouts)
         page_tables = [_page_tables(pages[i] if keep else doc[i], pl, tps[i]) for i, pl in enumerate(layouts)]
-        forms = _forms(page_tables)
+        forms, form_issues = _forms_safely(page_tables)
         tables = assemble(page_tables, read_cell_number)
         zones = find_zones([(ln.page, ln.bbox, ln.text) for pt in page_tables if not pt.toc for ln in pt.lines])
         narrative = [r for zone, lines in _narrative_lines(pages or doc, zones, page_tables, tps)
@@ -66,7 +72,7 @@ def extract_bytes(path: Path, data: bytes, max_pages: int = 2000) -> ExtractionR
     finally:
         doc.close()
     records = [*tables, *narrative, *forms]
-    issues = [i for r in records for i in r.issues]
+    issues = [*form_issues, *(i for r in records for i in r.issues)]
     meta.doc_kinds = _doc_kinds(records)
     if not records:
         issues.append(Issue(code="no_disclosure_content", severity="error",
@@ -75,6 +81,16 @@ def extract_bytes(path: Path, data: bytes, max_pages: int = 2000) -> ExtractionR
     meta.status = decide_status(issues, bool(records))
     meta.issues = issues
     return ExtractionResult(document=meta, records=records, status=meta.status, issues=issues)
+
+
+def _forms_safely(page_tables: list[PageTables]) -> tuple[list[FormRecord], list[Issue]]:
+    """Forms are read after the tables are set aside; a failure there must not lose the tables."""
+    try:
+        return _forms(page_tables), []
+    except Exception as exc:
+        log.exception("reading self-evaluation forms failed")
+        return [], [Issue(code="forms_not_read", severity="error", message="the self-evaluation forms of this "
+                          f"document could not be read ({type(exc).__name__}: {exc}); please report it")]
 
 
 def _forms(page_tables: list[PageTables]) -> list[FormRecord]:

@@ -59,3 +59,27 @@ def test_json_format_is_one_array(putuo: Path, tmp_path: Path) -> None:
 def test_size_limit_is_a_clear_error(putuo: Path) -> None:
     res = extract_file(putuo, max_bytes=1000)
     assert res.status == "failed" and "MB" in res.issues[0].message
+
+
+def test_a_parser_bug_costs_one_document_not_the_batch(putuo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real parser, real PDF; only the table reader is made to raise, as a bug in it would."""
+    import extraction.pipeline as pipeline
+
+    def broken(*_args: object, **_kw: object) -> None:
+        raise ValueError("boom")
+
+    monkeypatch.setattr(pipeline, "assemble", broken)
+    res = extract_file(putuo)
+    assert res.status == "failed" and res.issues[0].code == "internal_error" and "boom" in res.issues[0].message
+
+
+def test_a_forms_bug_keeps_the_tables(putuo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import extraction.pipeline as pipeline
+
+    def broken(*_args: object, **_kw: object) -> None:
+        raise KeyError("form")
+
+    monkeypatch.setattr(pipeline, "_forms", broken)
+    res = extract_file(putuo)
+    assert res.status == "partial" and res.records
+    assert [i.code for i in res.issues] == ["forms_not_read"]
