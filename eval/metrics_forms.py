@@ -53,6 +53,8 @@ def flatten(obj: Any, prefix: str = "") -> dict[str, Any]:
 def form_key(f: Form) -> str:
     if isinstance(f, ProjectSelfEvaluation):
         return "project:" + "".join(f.project_name.split())
+    if isinstance(f, ScoringTable):
+        return "scoring:" + "".join((f.title or "").split())
     return f.kind
 
 

@@ -224,7 +224,8 @@ def draw_rows(pl: Planner, geo: Geometry, rows: list[Row], spots: list[Placed]) 
 
 
 def set_text(pl: Planner, geo: Geometry, cell: Cell, lines: list[str], parts: dict[int, list[float]]) -> None:
-    """The cell's text, centred vertically in the first part that holds it (in every part if `again`)."""
+    """The cell's text, centred vertically in the first part that holds it (in every part if `again`);
+    `place_table` sees to it that one part does (else it would start at the top of the tallest part)."""
     text_h = len(lines) * geo.lead
     fits = [p for p, (y0, y1) in parts.items() if y1 - y0 >= text_h + 0.01]
     if not cell.again or not fits:
@@ -233,23 +234,96 @@ def set_text(pl: Planner, geo: Geometry, cell: Cell, lines: list[str], parts: di
     pad = geo.table.pad
     for pno in fits:
         y0, y1 = parts[pno]
-        top = y0 + (y1 - y0 - text_h) / 2
+        top = y0 + max(0.0, (y1 - y0 - text_h) / 2)
         for n, text in enumerate(lines):
             pl.text(
                 pno, x0 + pad, top + n * geo.lead, text, geo.size, cell.role, cell.align, x1 - x0 - 2 * pad, geo.lead
             )
 
 
+@dataclass
+class Merged:
+    """A merged cell's text over rows [start, end): `need` is the least part height that holds its lines
+    (what `set_text` asks of a part), `want` that plus the cell padding; `held` once some part holds it."""
+
+    start: int
+    end: int
+    need: float
+    want: float
+    held: bool = False
+
+
+def merged_cells(geo: Geometry, rows: list[Row]) -> list[Merged]:
+    out = []
+    for i, row in enumerate(rows):
+        for cell in row.cells:
+            end = min(len(rows), i + cell.rowspan)
+            lines = geo.lines(cell)
+            if end - i > 1 and lines:
+                need = len(lines) * geo.lead + 0.02
+                out.append(Merged(i, end, need, need + 2 * geo.table.pad))
+    return out
+
+
+def grow(h: list[float], a: int, b: int, total: float) -> None:
+    """Rows [a, b) grow evenly until together `total` tall."""
+    extra = total - sum(h[a:b])
+    for k in range(a, b):
+        h[k] += max(0.0, extra) / (b - a)
+
+
 def place_table(cur: Cursor, table: Table, fonts, x0: float | None = None, width: float | None = None) -> dict:
-    """Place the table under the cursor, breaking pages between row groups; returns {record ref: pages}."""
+    """Place the table under the cursor, breaking pages between row groups; returns {record ref: pages}.
+
+    A merged cell broken by a page must hold its text in one of its parts (its text is never set outside
+    its ruling): at a break, a part too short for the text grows into the room left on the page; a cell
+    none of whose parts could hold it grows its last part (the row then moves on when it no longer fits)."""
     geo = fit(table, fonts, width or cur.width, cur.left if x0 is None else x0)
     rows = table.rows
     h = row_heights(geo, rows)
     spots: list[Placed | None] = [None] * len(rows)
     repeats: list[tuple[list[Row], int, float]] = []
+    merged = merged_cells(geo, rows)
+    first = 0  # the first row on the current page
+
+    def restack(k: int) -> None:
+        """Rows [first, k) on this page stacked again after growing; the cursor under them."""
+        if first < k:
+            y = spots[first].y  # type: ignore[union-attr]
+            for j in range(first, k):
+                spots[j] = Placed(cur.pno, y, h[j])
+                y += h[j]
+            cur.y = y
+
+    def break_before(k: int) -> None:
+        """Parts of merged cells that end on this page before row k: hold the text if the page has room."""
+        for m in merged:
+            s = max(m.start, first)
+            if m.held or not m.start < k < m.end or s >= k:
+                continue
+            part = sum(h[s:k])
+            room = cur.bottom - cur.y
+            if part < m.need and part + room >= m.need:
+                grow(h, s, k, min(m.want, part + room))
+                restack(k)
+            m.held = sum(h[s:k]) >= m.need
+
+    def closing(k: int, start: int) -> list[float]:
+        """Row heights with the merged cells that end at row k, none of whose parts held their text, grown
+        to hold it in their last part (rows from `start`, the first row on this page, to k)."""
+        hh = list(h)
+        for m in merged:
+            if not m.held and m.end - 1 == k:
+                s = max(m.start, start)
+                if sum(hh[s : k + 1]) < m.need:
+                    grow(hh, s, k + 1, m.want)
+        return hh
 
     def new_page(before: int) -> None:
+        nonlocal first
+        break_before(before)
         cur.page()
+        first = before
         head = rows[before].repeat
         if head:
             repeats.append((head, cur.pno, cur.y))
@@ -262,8 +336,16 @@ def place_table(cur: Cursor, table: Table, fonts, x0: float | None = None, width
         if cur.y + total > cur.bottom and not cur.at_top and total + head <= usable * (1.0 if b - a == 1 else 0.45):
             new_page(a)  # a group that fits under half a page moves whole; a longer one breaks between rows
         for k in range(a, b):
-            if cur.y + h[k] > cur.bottom + 0.01 and not cur.at_top:
+            hh = closing(k, first)
+            grown = sum(hh[first : k + 1]) - sum(h[first : k + 1])
+            if cur.y + h[k] + grown > cur.bottom + 0.01 and not cur.at_top:
                 new_page(k)
+                hh = closing(k, first)
+            h[:] = hh
+            restack(k)
+            for m in merged:
+                if m.end - 1 == k:
+                    m.held = True
             spots[k] = Placed(cur.pno, cur.y, h[k])
             cur.y += h[k]
     for head, pno, y in repeats:

@@ -119,7 +119,7 @@ _SECTION_TYPES = [  # most specific first: the first key found in a heading wins
 ]
 
 
-_NUMBERED = re.compile(r"^\d{1,2}[.、．]\s*\S")
+_NUMBERED = re.compile(r"^(\d{1,2}[.、．]|[（(]\d{1,2}[）)])\s*\S")
 
 
 def heading_level(line: str) -> int | None:
@@ -131,7 +131,7 @@ def heading_level(line: str) -> int | None:
         if tok.startswith("第"):
             return 0
         return 1 if tok.endswith("、") else 2
-    if _NUMBERED.match(t) and len(t) <= 16 and not re.search(r"[。；，,;：:]", t):
+    if _NUMBERED.match(t) and len(t) <= 30 and not re.search(r"[。；;]", t[:-1]) and not t.endswith("；"):
         return 3
     return None
 

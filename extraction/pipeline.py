@@ -109,8 +109,8 @@ def _forms(page_tables: list[PageTables]) -> list[FormRecord]:
 
 
 def _titled(pt: PageTables, grid: Grid) -> bool:
-    """A table title printed above the grid: a new final-accounts table, not a form continued."""
-    return any(ln.bbox[3] <= grid.bbox[1] + 1 and classify_title(ln.text) for ln in pt.lines)
+    """Text printed above the grid (a title, an 附件 label): something new begins, not a form continued."""
+    return any(ln.bbox[3] <= grid.bbox[1] + 1 and len(compact(ln.text)) >= 4 for ln in pt.lines)
 
 
 def _doc_kinds(records: list) -> list[DocKind]:  # type: ignore[type-arg]

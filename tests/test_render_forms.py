@@ -217,3 +217,75 @@ def test_variants_differ_in_geometry_and_fonts(rendered):
         assert fa != fb
     _, _, d = rendered[("seed004_se", "original")]
     assert all(p.rect.width > p.rect.height for p in d)  # the 大同 forms are landscape
+
+
+ALL = fixture_variants(forms=True)  # the final-accounts fixtures too: no table of any family sets text outside a cell
+
+
+def horizontal_rulings(page: pymupdf.Page) -> list[tuple[float, float, float]]:
+    """(y, x0, x1) of every horizontal ruling drawn on the page (cell rectangles' top and bottom edges, lines)."""
+    out = []
+    for drawing in page.get_drawings():
+        for item in drawing["items"]:
+            if item[0] == "re":
+                r = item[1]
+                out += [(r.y0, r.x0, r.x1), (r.y1, r.x0, r.x1)]
+            elif item[0] == "qu":
+                q = item[1].rect
+                out += [(q.y0, q.x0, q.x1), (q.y1, q.x0, q.x1)]
+            elif item[0] == "l" and abs(item[1].y - item[2].y) < 0.1:
+                out.append((item[1].y, min(item[1].x, item[2].x), max(item[1].x, item[2].x)))
+    return out
+
+
+def words_across_rulings(doc: pymupdf.Document, tol: float = 2.0) -> list[tuple[int, str, float]]:
+    """(page, word, ruling y) for every word whose box a horizontal ruling crosses by more than `tol` points:
+    text drawn outside its cell (e.g. a merged cell's text starting above the cell's top line)."""
+    bad = []
+    for page in doc:
+        rulings = horizontal_rulings(page)
+        for x0, y0, x1, y1, word, *_ in page.get_text("words"):
+            for y, lx0, lx1 in rulings:
+                if min(y - y0, y1 - y) > tol and min(x1, lx1) - max(x0, lx0) > tol:
+                    bad.append((page.number + 1, word, round(y, 1)))
+                    break
+    return bad
+
+
+@pytest.mark.parametrize(("fixture_dir", "variant"), ALL, ids=ids(ALL))
+def test_no_text_crosses_a_ruling(fixture_dir, variant, rendered_fixtures):
+    pdf, _ = rendered_fixtures[(fixture_dir.name, variant)]
+    doc = pymupdf.open(pdf)
+    assert sum(len(horizontal_rulings(p)) for p in doc)  # the scan sees the tables' rulings
+    assert words_across_rulings(doc) == []
+
+
+def test_a_merged_cell_broken_by_a_page_holds_its_text():
+    """A merged cell whose text is taller than its rows on the page where a break falls: the part there
+    grows into the room left on the page, or (no room) its last part grows; never is the text centred on a
+    part too short for it (starting above the cell's top line). Swept over where the table starts."""
+    from eval.render_forms_grid import Cursor, Row, Table, place_table
+    from eval.render_forms_yunnan import C
+    from eval.render_layout import Planner, load_fonts, paint
+
+    long = "说明" * 100
+    fonts = load_fonts("".join(sorted(set(long + "行0123456789"))))
+    held_on = set()
+    for lead_in in range(0, 330, 10):
+        pl = Planner(fonts)
+        cur = Cursor(pl, (300.0, 400.0), 30.0)
+        cur.need(0)
+        cur.y += lead_in
+        rows = [Row([C(0, f"行{i}")] + ([C(1, long, rowspan=4)] if i == 0 else []), (i,)) for i in range(4)]
+        rows.append(Row([C(0, "行"), C(1, "行")], (4,)))
+        pages = place_table(cur, Table([1.0, 1.0], rows, 8.0), fonts)
+        doc = pymupdf.open(stream=paint(pl.pages, fonts, {}), filetype="pdf")
+        assert words_across_rulings(doc) == [], lead_in
+        holding = [p.number + 1 for p in doc if long in flat(p.get_text())]
+        assert len(holding) == 1, lead_in
+        assert all(p.rect.height == 400.0 for p in doc)
+        for ref in range(5):
+            assert all(f"行{ref}" in flat(doc[n - 1].get_text()) for n in pages[ref] if ref < 4), lead_in
+        held_on.add((len(doc), holding[0], pages[3] == {holding[0]}))
+    # all on one page; broken, held on the first page; broken, held by the last part on the next page
+    assert {(1, 1, True), (2, 1, False), (2, 2, True)} <= held_on

@@ -65,6 +65,8 @@ def build_scoring(rows: list[FormRow]) -> ScoringTable:
     pages: dict[int, int] = {}
     prev_page = rows[0].page
     for row in rows[1:]:
+        if row.joined == rows[0].joined:
+            continue  # the header printed again on a new page: the next row is that page's top
         page_top, prev_page = row.page != prev_page, row.page
         if row.joined.startswith(("总分", "合计", "总计", "问卷总分", "问卷综合得分", "有效问卷")):
             _totals(rec, row)
@@ -131,8 +133,13 @@ def _split_remark(text: str) -> tuple[str, str | None]:
     return (text[: m.start()], text[m.start():]) if m else (text, None)
 
 
+def _points(text: str) -> Decimal | None:
+    """A score as printed, with or without 分 (100分)."""
+    return number(text[:-1] if text.endswith("分") else text).value
+
+
 def _totals(rec: ScoringTable, row: FormRow) -> None:
-    nums = [number(c.text).value for c in row.cells[1:] if not c.continued and number(c.text).value is not None]
+    nums = [v for c in row.cells[1:] if not c.continued and (v := _points(c.text)) is not None]
     if not nums:
         return
     j = row.joined
