@@ -99,3 +99,15 @@ def eval_cmd(
         err.print(f"report written to {json_out}")
     if report["overall"]["scored"] == 0:
         raise typer.Exit(2)
+
+
+@app.command()
+def check(
+    paths: list[str] = typer.Argument(..., help="PDFs, directories, or JSONL written by `budgetlens extract`"),
+    out: Path | None = typer.Option(None, "--out", "-o", help="findings JSONL (default: stdout)"),
+    config: Path | None = typer.Option(None, "--config", help="rule configuration YAML over the defaults"),
+) -> None:
+    """Run the rules; print per document the findings by severity and its risk score (Σ weight[severity])."""
+    from budgetlens.checking import check_paths
+
+    raise typer.Exit(check_paths(paths, out, config or get_settings().rules_config, err))

@@ -20,6 +20,7 @@ class Settings(BaseSettings):
         default=20, description="below this average a PDF is treated as image-only (needs OCR)"
     )
     progress: bool = Field(default=True, description="show progress bars on a terminal")
+    rules_config: Path | None = Field(default=None, description="rule configuration YAML over the shipped defaults")
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,132 @@
+"""Rules on small records built here: each fires where it must and stays quiet where it must not."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pymupdf
+import pytest
+
+from checks.engine import load_config, risk_score, run_checks
+from checks.registry import REGISTRY
+from extraction.errors import ConfigError
+from extraction.pipeline import extract_file
+from extraction.records import STD_NAMES, Document, ExtractionResult, FinalAccountsRow, FinalAccountsTable, Source
+
+D = Decimal
+
+
+def row(label: str, section: str | None = None, code: str | None = None, **cells: str | None) -> FinalAccountsRow:
+    return FinalAccountsRow(section=section, code=code, label=label,
+                            cells={k: (D(v) if v is not None else None) for k, v in cells.items()})
+
+
+def table(std: str, rows: list[FinalAccountsRow]) -> FinalAccountsTable:
+    t = FinalAccountsTable(std_name=std, title=std, unit="万元", pages=[1], rows=rows)
+    for i, r in enumerate(rows):
+        for col in r.cells:
+            t.sources[f"rows[{i}].cells.{col}"] = Source(page=1, bbox=(10, 10 + i * 12, 60, 20 + i * 12),
+                                                         raw=str(r.cells[col]))
+    return t
+
+
+def doc(*tables: FinalAccountsTable) -> ExtractionResult:
+    return ExtractionResult(document=Document(id="d1", file_name="x.pdf"), records=list(tables))
+
+
+def overview(income_total: str = "110.00", spend_total: str = "110.00") -> FinalAccountsTable:
+    return table("收入支出决算总表", [
+        row("本年收入合计", "收入", 决算数="100.00"), row("使用非财政拨款结余", "收入", 决算数=None),
+        row("年初结转和结余", "收入", 决算数="10.00"), row("总计", "收入", 决算数=income_total),
+        row("本年支出合计", "支出", 决算数="105.00"), row("结余分配", "支出", 决算数=None),
+        row("年末结转和结余", "支出", 决算数="5.00"), row("总计", "支出", 决算数=spend_total)])
+
+
+def ids(result: ExtractionResult, rule: str) -> list[str]:
+    return [f.severity for f in run_checks(result) if f.rule_id == rule]
+
+
+def test_fa010_quiet_when_balanced() -> None:
+    assert ids(doc(overview()), "FA-010") == []
+
+
+def test_fa010_fires_with_numbers() -> None:
+    fs = [f for f in run_checks(doc(overview(income_total="111.00"))) if f.rule_id == "FA-010"]
+    assert [f.severity for f in fs] == ["error", "error"]
+    assert "111.00" in fs[0].message and "110.00" in fs[0].message and "1.00" in fs[0].message
+    assert "收入总计111.00与支出总计110.00不相等" in fs[1].message.replace(",", "")
+
+
+def test_fa010_rounding_is_info() -> None:
+    fs = [f for f in run_checks(doc(overview(income_total="110.01", spend_total="110.01"))) if f.rule_id == "FA-010"]
+    assert {f.severity for f in fs} == {"info"} and "四舍五入" in fs[0].message
+
+
+def classified(total: str, class_value: str, items: tuple[str, str]) -> FinalAccountsTable:
+    return table("支出决算表", [row("合计", 本年支出合计=total), row("一般公共服务支出", code="201", 本年支出合计=class_value),
+                                row("财政事务", code="20106", 本年支出合计=class_value),
+                                row("行政运行", code="2010601", 本年支出合计=items[0]),
+                                row("一般行政管理事务", code="2010602", 本年支出合计=items[1])])
+
+
+def test_fa020_quiet_when_sums_hold() -> None:
+    assert ids(doc(classified("30.00", "30.00", ("10.00", "20.00"))), "FA-020") == []
+
+
+def test_fa020_fires_on_a_broken_kuan() -> None:
+    fs = [f for f in run_checks(doc(classified("30.00", "30.00", ("10.00", "25.00")))) if f.rule_id == "FA-020"]
+    assert len(fs) == 1 and fs[0].severity == "error" and "20106" in fs[0].message
+    assert fs[0].expected == "35.00" and fs[0].found == "30.00"
+    assert len(fs[0].evidence) == 3 and fs[0].evidence[0].path == "rows[2].cells.本年支出合计"
+
+
+def test_fa001_missing_tables_and_silent_empty_table() -> None:
+    present = [table(n, [row("合计", 金额="1.00")]) for n in STD_NAMES[:-1]]
+    present.append(table(STD_NAMES[-1], [row("合计", 金额=None)]))
+    fs = [f for f in run_checks(doc(*present)) if f.rule_id == "FA-001"]
+    assert [(f.severity, f.found) for f in fs] == [("info", "空表无说明")]
+    fs = [f for f in run_checks(doc(*present[:3])) if f.rule_id == "FA-001"]
+    assert len(fs) == 6 and all(f.found == "缺失" for f in fs)
+    present[-1].empty_statement = "本表无数据"
+    assert ids(doc(*present), "FA-001") == []
+
+
+def test_fingerprints_are_stable_and_distinct() -> None:
+    a = run_checks(doc(overview(income_total="111.00")))
+    b = run_checks(doc(overview(income_total="112.00")))
+    assert [f.fingerprint for f in a] == [f.fingerprint for f in b]
+    assert len({f.fingerprint for f in a}) == len(a)
+
+
+def test_config_overrides_and_unknown_rules(tmp_path: Path) -> None:
+    cfg = tmp_path / "rules.yaml"
+    cfg.write_text("rules:\n  FA-010: {enabled: false}\n  FA-020: {severity: warning}\n", encoding="utf-8")
+    config = load_config(cfg)
+    res = doc(overview(income_total="111.00"), classified("30.00", "30.00", ("10.00", "25.00")))
+    fs = run_checks(res, config)
+    assert {f.rule_id for f in fs} == {"FA-001", "FA-020"}
+    assert {f.severity for f in fs if f.rule_id == "FA-020"} == {"warning"}
+    assert risk_score(fs, config) == 3 * sum(f.severity == "warning" for f in fs)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("rules:\n  XX-999: {enabled: false}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="unknown rule XX-999"):
+        load_config(bad)
+
+
+def test_every_rule_has_metadata() -> None:
+    for r in REGISTRY.values():
+        assert r.id and r.title and r.family and r.explanation and r.severity in ("error", "warning", "info")
+
+
+def test_evidence_points_at_the_compared_numbers(rendered_fixtures: dict) -> None:
+    pdf, _ = rendered_fixtures[("seed004_fa", "printed")]
+    fs = [f for f in run_checks(extract_file(pdf)) if f.rule_id in ("FA-010", "FA-020")]
+    assert fs
+    with pymupdf.open(pdf) as d:
+        for f in fs:
+            for e in f.evidence:
+                if e.bbox is None or not e.quote:
+                    continue
+                words = d[e.page - 1].get_text("words", clip=pymupdf.Rect(e.bbox) + (-1, -1, 1, 1))
+                assert "".join(e.quote.split()) in "".join(w[4] for w in words), (f.rule_id, e)
