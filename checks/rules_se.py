@@ -39,11 +39,11 @@ def _finding(rule_id: str, title: str, severity: str, i: int, rec: ProjectSelfEv
 def total_is_sum(doc: DocView, params: dict[str, Any]) -> Iterator[Finding]:
     """总分 = 资金执行得分 + Σ 指标得分 (when every part prints a score)."""
     for i, rec in _projects(doc):
-        parts = [ind.score for ind in rec.indicators]
+        parts = [ind.score for ind in rec.indicators if ind.score is not None]
         fund = rec.funds.total.score if rec.funds.total else None
-        if rec.total_score is None or not parts or any(p is None for p in parts):
+        if rec.total_score is None or not parts or len(parts) < len(rec.indicators):
             continue
-        s = sum(parts, Decimal(0)) + (fund or 0)  # type: ignore[arg-type]
+        s = sum(parts, Decimal(0)) + (fund or Decimal(0))
         if s != rec.total_score:
             yield _finding("SE-001", "得分合计与总分一致", "error", i, rec,
                            f"总分为{fmt(rec.total_score)}，资金得分与各指标得分之和为{fmt(s)}",
