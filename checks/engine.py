@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 import checks.rules_fa  # noqa: F401  (registers the final-accounts rules)
+import checks.rules_fa_cross  # noqa: F401  (registers the cross-table rules)
 import checks.rules_se  # noqa: F401  (registers the self-evaluation rules)
 from checks.model import Finding
 from checks.registry import REGISTRY

@@ -130,3 +130,39 @@ def test_evidence_points_at_the_compared_numbers(rendered_fixtures: dict) -> Non
                     continue
                 words = d[e.page - 1].get_text("words", clip=pymupdf.Rect(e.bbox) + (-1, -1, 1, 1))
                 assert "".join(e.quote.split()) in "".join(w[4] for w in words), (f.rule_id, e)
+
+
+def _cross(ov_value: str, ex_value: str) -> ExtractionResult:
+    ov = table("收入支出决算总表", [row("一、一般公共服务支出", "支出", 决算数=ov_value)])
+    ex = table("支出决算表", [row("合计", 本年支出合计=ex_value), row("一般公共服务支出", code="201", 本年支出合计=ex_value)])
+    return doc(ov, ex)
+
+
+def test_fa040_same_class_same_amount() -> None:
+    assert ids(_cross("10.00", "10.00"), "FA-040") == []
+    fs = [f for f in run_checks(_cross("12.00", "10.00")) if f.rule_id == "FA-040"]
+    assert [f.severity for f in fs] == ["error"] and "201一般公共服务支出" in fs[0].message
+    assert ids(_cross("10.01", "10.00"), "FA-040") == ["info"]  # a 尾差 of one last digit
+
+
+def _totals(ov_carry: str, fo_carry: str) -> ExtractionResult:
+    ov = table("收入支出决算总表", [row("本年收入合计", "收入", 决算数="100.00"), row("年初结转和结余", "收入", 决算数=ov_carry)])
+    fo = table("财政拨款收入支出决算总表", [row("本年收入合计", "收入", 决算数="100.00"),
+                                    row("年初财政拨款结转和结余", "收入", 决算数=fo_carry)])
+    return doc(ov, fo)
+
+
+def test_fa042_carryover_differs_when_all_income_is_fiscal() -> None:
+    assert ids(_totals("11.59", "11.59"), "FA-042") == []
+    fs = [f for f in run_checks(_totals("11.59", "10.59")) if f.rule_id == "FA-042"]
+    assert [f.severity for f in fs] == ["warning"] and "11.59" in fs[0].message and "10.59" in fs[0].message
+
+
+def test_fa041_fiscal_overview_vs_general_budget_table() -> None:
+    def res(fo_value: str) -> ExtractionResult:
+        fo = table("财政拨款收入支出决算总表", [row("一、一般公共服务支出", "支出", 合计=fo_value, 一般公共预算财政拨款=fo_value)])
+        gp = table("一般公共预算财政拨款支出决算表", [row("一般公共服务支出", code="201", 合计="8.00")])
+        return doc(fo, gp)
+
+    assert ids(res("8.00"), "FA-041") == []
+    assert ids(res("9.00"), "FA-041") == ["error"]
