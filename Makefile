@@ -48,6 +48,7 @@ check: venv
 
 bench: venv system-deps fixtures
 	$(PY) benchmarks/bench_extract.py --shared $(SHARED)
+	$(PY) benchmarks/bench_checks.py
 
 clean:
 	rm -rf build $(OUT) .pytest_cache .mypy_cache .ruff_cache
