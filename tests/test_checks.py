@@ -166,3 +166,25 @@ def test_fa041_fiscal_overview_vs_general_budget_table() -> None:
 
     assert ids(res("8.00"), "FA-041") == []
     assert ids(res("9.00"), "FA-041") == ["error"]
+
+
+def test_dq001_surfaces_the_shifted_form(rendered_fixtures: dict) -> None:
+    pdf, _ = rendered_fixtures[("seed000_se", "original")]
+    fs = [f for f in run_checks(extract_file(pdf)) if f.rule_id == "DQ-001"]
+    assert len(fs) == 6 and all(f.found == "column_shift" and "考核单位数" in fs[0].message for f in fs)
+
+
+def test_readme_anomalies_are_found(rendered_fixtures: dict) -> None:
+    """../shared/README.md lists what a careful reader sees in the seeds; the rules find these with the numbers."""
+    def msgs(key: tuple[str, str], rule_id: str) -> list[str]:
+        pdf, _ = rendered_fixtures[key]
+        return [f.message for f in run_checks(extract_file(pdf)) if f.rule_id == rule_id]
+
+    low = msgs(("seed000_se", "original"), "SE-005")
+    assert any("10.69%" in m for m in low) and any("16.90%" in m for m in low) and any("11.20%" in m for m in low)
+    assert any("131,640.00" in m and "131,599.77" in m for m in msgs(("seed002_se", "original"), "SE-007"))
+    assert any("春节走访慰问经费" in m for m in msgs(("seed002_se", "original"), "SE-009"))
+    assert any("编印期数" in m for m in msgs(("seed002_se", "original"), "SE-010"))
+    carry = msgs(("seed004_fa", "printed"), "FA-042")
+    assert any("4,195.37" in m and "4,194.37" in m for m in carry) and any("11.59" in m for m in carry)
+    assert any("决策" in m and "40.00" in m for m in msgs(("seed001_se", "original"), "SE-012"))

@@ -5,7 +5,19 @@ from __future__ import annotations
 from decimal import Decimal
 
 from checks.engine import run_checks
-from extraction.records import Document, ExtractionResult, FundRow, Indicator, ProjectFunds, ProjectSelfEvaluation
+from extraction.records import (
+    Document,
+    ExtractionResult,
+    FundRow,
+    Indicator,
+    Issue,
+    NarrativeClaim,
+    ProjectFunds,
+    ProjectSelfEvaluation,
+    ReportSection,
+    ScoringNode,
+    ScoringTable,
+)
 
 D = Decimal
 
@@ -68,3 +80,64 @@ def test_se006_everything_exactly_on_target() -> None:
 def test_se007_fund_rows_do_not_add_up() -> None:
     fs = [f for f in run_checks(form(sub="9.00")) if f.rule_id == "SE-007"]
     assert len(fs) == 1 and "10.00" in fs[0].message and "9.00" in fs[0].message
+
+
+def _two(ind_a: list[Indicator], ind_b: list[Indicator], names: tuple[str, str] = ("甲", "乙")) -> ExtractionResult:
+    recs = [ProjectSelfEvaluation(project_name=n, indicators=i, pages=[1]) for n, i in zip(names, (ind_a, ind_b),
+                                                                                              strict=True)]
+    return ExtractionResult(document=Document(id="d", file_name="x.pdf"), records=recs)
+
+
+def _inds(*names: str, unit: str = "次") -> list[Indicator]:
+    return [Indicator(level3=n, target="10", target_value=D(10), unit=unit) for n in names]
+
+
+def test_se008_budget_cut_to_reach_full_execution() -> None:
+    res = form(rate="100.00", executed="10.00")
+    res.records[0].funds.total.initial_budget = D("20.00")  # type: ignore[union-attr]
+    assert ("SE-008", "warning") in rules(res)
+    assert ("SE-008", "warning") not in rules(form(rate="100.00", executed="10.00"))
+
+
+def test_se009_copied_indicator_sets() -> None:
+    fs = [f for f in run_checks(_two(_inds("a", "b", "c"), _inds("a", "b", "c"))) if f.rule_id == "SE-009"]
+    assert len(fs) == 1 and "甲" in fs[0].message
+    assert not [f for f in run_checks(_two(_inds("a", "b", "c"), _inds("a", "b", "d"))) if f.rule_id == "SE-009"]
+
+
+def test_se010_counted_things_in_percent() -> None:
+    assert [f.rule_id for f in run_checks(_two(_inds("编印期数", unit="%"), [])) if f.rule_id == "SE-010"] == ["SE-010"]
+    assert not [f for f in run_checks(_two(_inds("编印期数", unit="期"), [])) if f.rule_id == "SE-010"]
+
+
+def test_se011_target_missed_yet_full_score() -> None:
+    miss = Indicator(level2="质量指标", level3="合格率", operator="≥", target="98", target_value=D(98), actual="90",
+                     actual_value=D(90), weight=D(10), score=D(10), deviation_note="无")
+    assert [f.rule_id for f in run_checks(_two([miss], [])) if f.rule_id == "SE-011"] == ["SE-011"]
+    cost = miss.model_copy(update={"level2": "成本指标", "operator": "=", "target_value": D(100), "actual_value": D(90)})
+    assert not [f for f in run_checks(_two([cost], [])) if f.rule_id == "SE-011"]  # spending less is no miss
+    met = miss.model_copy(update={"actual_value": D(99)})
+    assert not [f for f in run_checks(_two([met], [])) if f.rule_id == "SE-011"]
+
+
+def test_se012_scoring_weights_and_totals() -> None:
+    def table(parent_weight: str, total: str) -> ExtractionResult:
+        nodes = [ScoringNode(level=1, path=["决策"], name="决策", weight=D(parent_weight)),
+                 ScoringNode(level=2, path=["决策", "立项"], name="立项", weight=D(10), score=D(8)),
+                 ScoringNode(level=2, path=["决策", "目标"], name="目标", weight=D(10), score=D(10))]
+        st = ScoringTable(title="评分表", nodes=nodes, total_score=D(total), pages=[1])
+        return ExtractionResult(document=Document(id="d", file_name="x.pdf"), records=[st])
+
+    assert not [f for f in run_checks(table("20", "18")) if f.rule_id == "SE-012"]
+    msgs = [f.message for f in run_checks(table("40", "20")) if f.rule_id == "SE-012"]
+    assert len(msgs) == 2 and any("40.00" in m and "20.00" in m for m in msgs) and any("18.00" in m for m in msgs)
+
+
+def test_rp001_template_placeholders() -> None:
+    claim = NarrativeClaim(claim_kind="total", sentence="收入合计XXX万元", metric="收入合计", raw="XXX万元", value=None,
+                           unit="万元", page=1, issues=[Issue(code="placeholder", message="p")])
+    sec = ReportSection(heading_path=["一、概况"], text="本单位2024年收入XX万元。")
+    res = ExtractionResult(document=Document(id="d", file_name="x.pdf"), records=[claim, sec])
+    assert [f.rule_id for f in run_checks(res)] == ["RP-001", "RP-001"]
+    clean = ReportSection(heading_path=["一、概况"], text="本单位2024年收入12.5万元。")
+    assert run_checks(ExtractionResult(document=Document(id="d", file_name="x.pdf"), records=[clean])) == []

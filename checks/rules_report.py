@@ -1,0 +1,46 @@
+"""Report-level rules: template residue and what the extractor could not read (pure)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from checks.model import Evidence, Finding
+from checks.registry import rule
+from checks.view import DocView
+from extraction.records import NarrativeClaim, ReportSection
+
+_RESIDUE = re.compile(r"X{2,}|×{2,}|（\s*）|\(\s*\)|20XX|XX年")
+
+
+@rule("RP-001", "模板残留", "report.template", "warning", ("narrative_claim", "report_section"))
+def template_residue(doc: DocView, params: dict[str, Any]) -> Iterator[Finding]:
+    """公开文本里留着模板占位符（XXX 万元、XX%、××、空括号）：没有按实际情况填写。"""
+    for i, r in enumerate(doc.result.records):
+        if isinstance(r, NarrativeClaim) and any(x.code == "placeholder" for x in r.issues):
+            s = r.sources.get("value")
+            yield Finding(rule_id="RP-001", severity="warning", title="模板残留",
+                          message=f"“{r.sentence[:40]}”中的“{r.raw}”是模板占位符，未填写实际数字",
+                          found=r.raw, evidence=[Evidence(record=f"claim[{i}]", path="value", page=r.page,
+                                                          bbox=s.bbox if s else None, quote=r.raw)])
+        elif isinstance(r, ReportSection) and (m := _RESIDUE.search(r.text)):
+            s = r.sources.get("text")
+            yield Finding(rule_id="RP-001", severity="warning", title="模板残留",
+                          message=f"“{(r.heading_path or [''])[-1]}”一节含模板占位符“{m.group(0)}”", found=m.group(0),
+                          evidence=[Evidence(record=f"section[{i}]", path="text", page=s.page if s else None,
+                                             bbox=s.bbox if s else None, quote=m.group(0))])
+
+
+@rule("DQ-001", "提取时发现的问题", "report.extraction", "warning",
+      ("final_accounts_table", "project_self_evaluation", "dept_self_evaluation"))
+def extraction_problems(doc: DocView, params: dict[str, Any]) -> Iterator[Finding]:
+    """提取时读不出的数字、印错列的指标块等：数值未被采信，需要对照原页核实。"""
+    for i, r in enumerate(doc.result.records):
+        if isinstance(r, NarrativeClaim | ReportSection):
+            continue
+        for x in r.issues:
+            if x.code in ("unreadable_number", "column_shift"):
+                yield Finding(rule_id="DQ-001", severity="warning", title="提取时发现的问题", message=x.message,
+                              found=x.code, evidence=[Evidence(record=f"{r.kind}[{i}]", path=x.path or "",
+                                                               page=x.page, quote="")])

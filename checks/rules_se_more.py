@@ -1,0 +1,145 @@
+"""More self-evaluation rules: budgets cut to make 100 %, copied indicator sets, units that do not fit, targets
+missed yet scored in full (pure)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+from checks.model import Evidence, Finding, fmt
+from checks.registry import rule
+from checks.rules_se import NO_DEVIATION, SE, _finding, _projects
+from checks.view import DocView
+from extraction.forms.values import target
+from extraction.records import Indicator, ScoringTable
+
+_COUNT_WORDS = ("期数", "次数", "个数", "人数", "件数", "户数", "场次", "批次", "册数", "篇数", "份数", "期")
+
+
+@rule("SE-008", "调减全年预算使执行率达100%", "self_evaluation.funds", "warning", SE, min_cut=0.2, min_rate=99.5)
+def budget_cut_to_full(doc: DocView, params: dict[str, Any]) -> Iterator[Finding]:
+    """全年预算数比年初预算数调减了 min_cut 以上，执行率却恰好在 min_rate% 以上：执行率靠调预算“做”出来。"""
+    cut, floor = Decimal(str(params["min_cut"])), Decimal(str(params["min_rate"]))
+    for i, rec in _projects(doc):
+        row = rec.funds.total
+        if row is None or None in (row.initial_budget, row.annual_budget, row.execution_rate):
+            continue
+        if row.initial_budget and row.annual_budget < row.initial_budget * (1 - cut) and row.execution_rate >= floor:  # type: ignore[operator]
+            yield _finding("SE-008", "调减全年预算使执行率达100%", "warning", i, rec,
+                           f"年初预算{fmt(row.initial_budget)}调减为全年预算{fmt(row.annual_budget)}，执行率{fmt(row.execution_rate)}%",
+                           ["funds.total.initial_budget", "funds.total.annual_budget", "funds.total.execution_rate"])
+
+
+def _signature(inds: list[Indicator]) -> tuple[tuple[str | None, ...], ...]:
+    return tuple((x.level3, x.target, x.unit) for x in inds)
+
+
+@rule("SE-009", "指标体系在项目间照搬", "self_evaluation.copy", "warning", SE, min_indicators=3)
+def copied_indicator_sets(doc: DocView, params: dict[str, Any]) -> Iterator[Finding]:
+    """同一份材料里两个不同项目的绩效指标（三级指标、指标值、单位）完全相同：指标很可能是照搬的。"""
+    seen: dict[tuple[tuple[str | None, ...], ...], list[tuple[int, Any]]] = defaultdict(list)
+    for i, rec in _projects(doc):
+        if len(rec.indicators) >= int(params["min_indicators"]):
+            seen[_signature(rec.indicators)].append((i, rec))
+    for group in seen.values():
+        names = {r.project_name for _, r in group}
+        if len(names) < 2:
+            continue
+        first_i, first = group[0]
+        for i, rec in group[1:]:
+            yield _finding("SE-009", "指标体系在项目间照搬", "warning", i, rec,
+                           f"{len(rec.indicators)}项绩效指标与项目“{first.project_name}”完全相同",
+                           ["indicators[0].level3"])
+
+
+@rule("SE-010", "计量单位与指标不符", "self_evaluation.units", "warning", SE)
+def unit_mismatch(doc: DocView, params: dict[str, Any]) -> Iterator[Finding]:
+    """数量类指标（期数、次数、个数…）用“%”计量，或实际完成值的单位与指标值的单位不同。"""
+    for i, rec in _projects(doc):
+        for k, x in enumerate(rec.indicators):
+            name = x.level3 or ""
+            actual_unit = target(x.actual).unit if x.actual else None
+            if x.unit == "%" and name.endswith(_COUNT_WORDS):
+                yield _finding("SE-010", "计量单位与指标不符", "warning", i, rec,
+                               f"指标“{name}”是数量，却以“%”计量（指标值{x.target}）", [f"indicators[{k}].unit"])
+            elif x.unit and actual_unit and actual_unit.split("/")[0] != x.unit.split("/")[0] and "%" not in (
+                    x.unit, actual_unit):
+                yield _finding("SE-010", "计量单位与指标不符", "warning", i, rec,
+                               f"指标“{name}”的指标值单位为“{x.unit}”，实际完成值为“{x.actual}”",
+                               [f"indicators[{k}].unit", f"indicators[{k}].actual"])
+
+
+def _missed(x: Indicator) -> bool:
+    """Operator-aware; a cost (成本指标) printed with "=" is a ceiling: spending less is not a miss."""
+    t, a = x.target_value, x.actual_value
+    if t is None or a is None:
+        return False
+    op = x.operator or "="
+    if op == "=" and "成本" in (x.level2 or ""):
+        op = "≤"
+    return {"≥": a < t, ">": a <= t, "≤": a > t, "<": a >= t, "=": a != t}.get(op, False)
+
+
+@rule("SE-011", "未达标却得满分", "self_evaluation.scores", "warning", SE)
+def missed_but_full_score(doc: DocView, params: dict[str, Any]) -> Iterator[Finding]:
+    """按指标性质（≥、≤、=）实际完成值没有达到指标值，却给了满分或偏差说明写“无”。"""
+    for i, rec in _projects(doc):
+        for k, x in enumerate(rec.indicators):
+            if not _missed(x):
+                continue
+            full = x.score is not None and x.weight is not None and x.score >= x.weight
+            silent = (x.deviation_note or "").strip() in NO_DEVIATION
+            if full or silent:
+                why = "得满分" if full else "偏差说明为“无”"
+                yield _finding("SE-011", "未达标却得满分", "warning", i, rec,
+                               f"指标“{x.level3}”目标{x.operator or ''}{x.target}，实际{x.actual}，未达标却{why}",
+                               [f"indicators[{k}].actual", f"indicators[{k}].score"], f"{x.operator or ''}{x.target}",
+                               x.actual)
+
+
+@rule("SE-012", "评分表分值与得分合计", "self_evaluation.scores", "error", ("scoring_table",))
+def scoring_tree(doc: DocView, params: dict[str, Any]) -> Iterator[Finding]:
+    """评分表：下级指标分值之和应等于上级分值；得分不超过分值；末级得分之和应等于总分。"""
+    for i, t in enumerate(doc.result.records):
+        if not isinstance(t, ScoringTable) or not t.nodes:
+            continue
+        ref = f"scoring[{i}]:{t.title or ''}"
+        yield from _weights_add_up(t, ref)
+        leaves = [n for k, n in enumerate(t.nodes) if not _children(t.nodes, k)]
+        scores = [n.score for n in leaves if n.score is not None]
+        if t.total_score is not None and scores and len(scores) == len(leaves):
+            s = sum(scores, Decimal(0))
+            if s != t.total_score:
+                yield Finding(rule_id="SE-012", severity="error", title="评分表分值与得分合计",
+                              message=f"评分表“{t.title}”总分{fmt(t.total_score)}，末级得分之和{fmt(s)}",
+                              expected=fmt(s), found=fmt(t.total_score),
+                              evidence=[Evidence(record=ref, path="total_score", page=t.pages[0] if t.pages else None)])
+
+
+def _children(nodes: list, k: int) -> list:  # type: ignore[type-arg]
+    """The nodes one level down that follow node k before the next node at its level or above (printed order:
+    two groups may share a name, as 001's two 资金管理)."""
+    out = []
+    for m in nodes[k + 1:]:
+        if m.level <= nodes[k].level:
+            break
+        if m.level == nodes[k].level + 1:
+            out.append(m)
+    return out
+
+
+def _weights_add_up(t: ScoringTable, ref: str) -> Iterator[Finding]:
+    for k, n in enumerate(t.nodes):
+        kids = _children(t.nodes, k)
+        weights = [m.weight for m in kids if m.weight is not None]
+        if n.weight is None or not kids or len(weights) < len(kids):
+            continue
+        s = sum(weights, Decimal(0))
+        if s != n.weight:
+            yield Finding(rule_id="SE-012", severity="error", title="评分表分值与得分合计",
+                          message=f"评分表“{t.title}”中“{n.name}”分值为{fmt(n.weight)}，其下级分值之和为{fmt(s)}",
+                          expected=fmt(s), found=fmt(n.weight),
+                          evidence=[Evidence(record=ref, path=f"nodes[{k}].weight", page=t.pages[0] if t.pages else None,
+                                             quote=n.name)])
