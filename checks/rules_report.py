@@ -16,20 +16,29 @@ _RESIDUE = re.compile(r"X{2,}|×{2,}|（\s*）|\(\s*\)|20XX|XX年")
 
 @rule("RP-001", "模板残留", "report.template", "warning", ("narrative_claim", "report_section"))
 def template_residue(doc: DocView, params: dict[str, Any]) -> Iterator[Finding]:
-    """公开文本里留着模板占位符（XXX 万元、XX%、××、空括号）：没有按实际情况填写。"""
+    """公开文本里留着模板占位符（XXX 万元、XX%、××、空括号）：没有按实际情况填写。一节一条，列出占位符的位置。"""
+    placeholders: dict[str, list[tuple[int, NarrativeClaim]]] = {}
     for i, r in enumerate(doc.result.records):
         if isinstance(r, NarrativeClaim) and any(x.code == "placeholder" for x in r.issues):
-            s = r.sources.get("value")
-            yield Finding(rule_id="RP-001", severity="warning", title="模板残留",
-                          message=f"“{r.sentence[:40]}”中的“{r.raw}”是模板占位符，未填写实际数字",
-                          found=r.raw, evidence=[Evidence(record=f"claim[{i}]", path="value", page=r.page,
-                                                          bbox=s.bbox if s else None, quote=r.raw)])
-        elif isinstance(r, ReportSection) and (m := _RESIDUE.search(r.text)):
-            s = r.sources.get("text")
-            yield Finding(rule_id="RP-001", severity="warning", title="模板残留",
-                          message=f"“{(r.heading_path or [''])[-1]}”一节含模板占位符“{m.group(0)}”", found=m.group(0),
-                          evidence=[Evidence(record=f"section[{i}]", path="text", page=s.page if s else None,
-                                             bbox=s.bbox if s else None, quote=m.group(0))])
+            placeholders.setdefault(r.section or "", []).append((i, r))
+    for i, r in enumerate(doc.result.records):
+        if not isinstance(r, ReportSection) or not r.heading_path:
+            continue
+        heading = r.heading_path[-1]
+        claims = placeholders.get(heading, [])
+        m = _RESIDUE.search(r.text)
+        if not claims and m is None:
+            continue
+        shown = "、".join(dict.fromkeys(c.raw for _, c in claims)) or (m.group(0) if m else "")
+        s = r.sources.get("text")
+        evidence = [Evidence(record=f"claim[{k}]", path="value", page=c.page,
+                             bbox=c.sources["value"].bbox if "value" in c.sources else None, quote=c.raw)
+                    for k, c in claims[:8]] or [Evidence(record=f"section[{i}]", path="text",
+                                                         page=s.page if s else None, bbox=s.bbox if s else None,
+                                                         quote=m.group(0) if m else "")]
+        yield Finding(rule_id="RP-001", severity="warning", title="模板残留",
+                      message=f"“{heading}”一节有{max(len(claims), 1)}处模板占位符未填写（{shown[:40]}）",
+                      found=shown[:40], evidence=evidence)
 
 
 @rule("DQ-001", "提取时发现的问题", "report.extraction", "warning",

@@ -188,3 +188,25 @@ def test_readme_anomalies_are_found(rendered_fixtures: dict) -> None:
     carry = msgs(("seed004_fa", "printed"), "FA-042")
     assert any("4,195.37" in m and "4,194.37" in m for m in carry) and any("11.59" in m for m in carry)
     assert any("决策" in m and "40.00" in m for m in msgs(("seed001_se", "original"), "SE-012"))
+
+
+def test_fa030_row_identity_across_columns() -> None:
+    ok = table("支出决算表", [row("合计", 本年支出合计="30.00", 基本支出="20.00", 项目支出="10.00")])
+    bad = table("支出决算表", [row("合计", 本年支出合计="30.00", 基本支出="20.00", 项目支出="11.00")])
+    assert ids(doc(ok), "FA-030") == []
+    fs = [f for f in run_checks(doc(bad)) if f.rule_id == "FA-030"]
+    assert len(fs) == 1 and fs[0].severity == "error" and "31.00" in fs[0].message
+
+
+def test_fa070_narrative_total_vs_table() -> None:
+    from extraction.records import NarrativeClaim
+
+    def res(raw: str, value: str) -> ExtractionResult:
+        claim = NarrativeClaim(claim_kind="total", sentence="收入支出总计", metric="收入支出总计", raw=raw,
+                               value=D(value), unit="万元", page=2)
+        return doc(overview(), claim)  # type: ignore[arg-type]
+
+    assert ids(res("110.00万元", "110.00"), "FA-070") == []
+    assert ids(res("110万元", "110"), "FA-070") == []  # printed to the unit: rounding allowed
+    fs = [f for f in run_checks(res("0.3万元", "0.3")) if f.rule_id == "FA-070"]
+    assert len(fs) == 1 and "0.3万元" in fs[0].message and "110.00" in fs[0].message

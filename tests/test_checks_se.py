@@ -135,9 +135,10 @@ def test_se012_scoring_weights_and_totals() -> None:
 
 def test_rp001_template_placeholders() -> None:
     claim = NarrativeClaim(claim_kind="total", sentence="收入合计XXX万元", metric="收入合计", raw="XXX万元", value=None,
-                           unit="万元", page=1, issues=[Issue(code="placeholder", message="p")])
-    sec = ReportSection(heading_path=["一、概况"], text="本单位2024年收入XX万元。")
+                           unit="万元", page=1, section="一、概况", issues=[Issue(code="placeholder", message="p")])
+    sec = ReportSection(heading_path=["一、概况"], text="本单位2024年收入合计XXX万元。")
     res = ExtractionResult(document=Document(id="d", file_name="x.pdf"), records=[claim, sec])
-    assert [f.rule_id for f in run_checks(res)] == ["RP-001", "RP-001"]
+    fs = run_checks(res)
+    assert [f.rule_id for f in fs] == ["RP-001"] and "XXX万元" in fs[0].message and fs[0].evidence[0].quote == "XXX万元"
     clean = ReportSection(heading_path=["一、概况"], text="本单位2024年收入12.5万元。")
     assert run_checks(ExtractionResult(document=Document(id="d", file_name="x.pdf"), records=[clean])) == []

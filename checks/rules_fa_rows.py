@@ -1,0 +1,99 @@
+"""Row identities inside a table (合计 = its parts across the columns) and narrative claims vs tables (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+from checks.model import Evidence, Finding, fmt
+from checks.registry import rule
+from checks.rules_fa import _gap
+from checks.view import DocView, norm_label
+from extraction.numbers import convert
+from extraction.records import NarrativeClaim
+
+ROW_TABLES = ("收入决算表", "支出决算表", "一般公共预算财政拨款支出决算表")
+
+
+def _column_groups(cols: list[str]) -> list[tuple[str, list[str]]]:
+    """(total column, its part columns): a flat 本年支出合计 over the other flat columns, and a P/合计 or P/小计 over
+    the other P/x columns; 其中 columns are details, never parts."""
+    flat = [c for c in cols if "/" not in c]
+    groups: list[tuple[str, list[str]]] = []
+    total = next((c for c in flat if c.endswith("合计")), None)
+    if total is not None:
+        tops = [c.split("/")[0] for c in cols if c != total]
+        parts = list(dict.fromkeys(t for t in tops if t != total))
+        groups.append((total, [next(c for c in cols if c.split("/")[0] == p and (c == p or c.endswith(("/小计", "/合计"))
+                                                                                or not any(x.startswith(p + "/") and x != c for x in cols)))
+                               for p in parts]))
+    for prefix in sorted({c.rsplit("/", 1)[0] for c in cols if "/" in c}):
+        kids = [c for c in cols if c.rsplit("/", 1)[0] == prefix]
+        head = next((c for c in kids if c.endswith(("/合计", "/小计"))), None)
+        nested = [c for c in cols if c.count("/") == prefix.count("/") + 2 and c.startswith(prefix + "/")
+                  and c.endswith(("/合计", "/小计"))]  # 本年支出/基本支出/小计 is a part of 本年支出/合计
+        rest = [c for c in kids if c != head and "其中" not in c] + nested
+        if head is not None and rest:
+            groups.append((head, rest))
+    return groups
+
+
+@rule("FA-030", "表内各栏合计关系", "final_accounts.row_identity", "error", ROW_TABLES, tolerance_factor=1)
+def row_identities(doc: DocView, params: dict[str, Any]) -> Iterator[Finding]:
+    """每一行：合计栏 = 各组成栏之和（本年支出合计 = 基本支出 + 项目支出 + …；本年收入合计 = 财政拨款收入 + 事业收入 + …）。"""
+    for name in ROW_TABLES:
+        t = doc.table(name)
+        if t is None:
+            continue
+        groups = _column_groups(t.value_columns())
+        for i, r in t.rows():
+            for total, parts in groups:
+                f = _gap("表内各栏合计关系", "FA-030", "error", t.cell(i, total), [t.cell(i, p) for p in parts],
+                         f"{name}“{r.code or norm_label(r.label)}”行“{total}”", params)
+                if f:
+                    yield f
+
+
+_METRICS: dict[str, tuple[str, str | None, tuple[str, ...]]] = {
+    "收入支出总计": ("收入支出决算总表", "收入", ("总计",)),
+    "财政拨款收入支出总计": ("财政拨款收入支出决算总表", "收入", ("总计",)),
+    "本年收入合计": ("收入支出决算总表", "收入", ("本年收入合计",)),
+    "本年支出合计": ("收入支出决算总表", "支出", ("本年支出合计",)),
+    "基本支出": ("支出决算表", None, ("合计",)),
+    "项目支出": ("支出决算表", None, ("合计",)),
+    "一般公共预算财政拨款支出": ("一般公共预算财政拨款支出决算表", None, ("合计",)),
+}
+_COLUMN = {"基本支出": "基本支出", "项目支出": "项目支出"}
+
+
+@rule("FA-070", "情况说明与报表数字一致", "final_accounts.narrative", "error", ("narrative_claim",))
+def narrative_vs_tables(doc: DocView, params: dict[str, Any]) -> Iterator[Finding]:
+    """情况说明里的总额（收入支出总计、本年收入合计、基本支出、项目支出…）应与报表同一数字一致（换算单位后，
+    允许说明按其印出位数四舍五入）。"""
+    for k, c in enumerate(doc.result.records):
+        if not isinstance(c, NarrativeClaim) or c.claim_kind != "total" or c.value is None:
+            continue
+        target = _METRICS.get(norm_label(c.metric))
+        t = doc.table(target[0]) if target else None
+        if target is None or t is None or t.table.unit is None or c.unit not in ("元", "万元", "亿元"):
+            continue
+        i = t.find(*target[2], section=target[1])
+        col = _COLUMN.get(norm_label(c.metric)) or next(iter(t.value_columns(target[1])), None)
+        if i is None or col is None:
+            continue
+        cell = t.cell(i, col)
+        if cell.value is None:
+            continue
+        said = convert(c.value, c.unit, t.table.unit)
+        exp = c.value.as_tuple().exponent
+        half = convert(Decimal(1).scaleb(exp if isinstance(exp, int) else 0) / 2, c.unit, t.table.unit)
+        if abs(said - cell.value) > half:
+            s = c.sources.get("value")
+            yield Finding(rule_id="FA-070", severity="error", title="情况说明与报表数字一致",
+                          message=f"情况说明称{c.metric}{c.raw}，{t.table.std_name}为{fmt(cell.value)}{t.table.unit}",
+                          expected=f"{fmt(cell.value)}{t.table.unit}", found=c.raw,
+                          evidence=[Evidence(record=f"claim[{k}]", path="value", page=c.page,
+                                             bbox=s.bbox if s else None, quote=c.raw), cell.evidence])
+
+
