@@ -10,6 +10,7 @@ import yaml
 
 import checks.rules_fa  # noqa: F401  (registers the final-accounts rules)
 import checks.rules_fa_cross  # noqa: F401  (registers the cross-table rules)
+import checks.rules_fa_groups  # noqa: F401
 import checks.rules_fa_rows  # noqa: F401
 import checks.rules_report  # noqa: F401  (registers the report-level rules)
 import checks.rules_se  # noqa: F401  (registers the self-evaluation rules)

@@ -210,3 +210,31 @@ def test_fa070_narrative_total_vs_table() -> None:
     assert ids(res("110万元", "110"), "FA-070") == []  # printed to the unit: rounding allowed
     fs = [f for f in run_checks(res("0.3万元", "0.3")) if f.rule_id == "FA-070"]
     assert len(fs) == 1 and "0.3万元" in fs[0].message and "110.00" in fs[0].message
+
+
+def test_fa050_basic_expenditure_groups() -> None:
+    def res(staff_total: str) -> ExtractionResult:
+        return doc(table("一般公共预算财政拨款基本支出决算表", [
+            row("工资福利支出", code="301", 决算数="80.00"), row("基本工资", code="30101", 决算数="80.00"),
+            row("对个人和家庭的补助", code="303", 决算数="20.00"), row("退休费", code="30302", 决算数="20.00"),
+            row("人员经费合计", 决算数=staff_total)]))
+
+    assert ids(res("100.00"), "FA-050") == []
+    fs = [f for f in run_checks(res("90.00")) if f.rule_id == "FA-050"]
+    assert len(fs) == 1 and "人员经费合计" in fs[0].message and "100.00" in fs[0].message
+
+
+def test_fa060_sangong_both_layouts() -> None:
+    by_cols = table("一般公共预算财政拨款“三公”经费支出决算表", [row("", **{
+        "合计/决算数": "10.00", "因公出国（境）费/决算数": "1.00", "公务用车购置及运行维护费/小计/决算数": "6.00",
+        "公务用车购置及运行维护费/公务用车购置费/决算数": "2.00", "公务用车购置及运行维护费/公务用车运行维护费/决算数": "4.00",
+        "公务接待费/决算数": "3.00"})])
+    assert ids(doc(by_cols), "FA-060") == []
+    by_cols.rows[0].cells["公务接待费/决算数"] = D("4.00")
+    assert ids(doc(by_cols), "FA-060") == ["error"]
+    by_rows = table("一般公共预算财政拨款“三公”经费支出决算表", [
+        row("（一）支出合计", 决算统计数="10.00"), row("1.因公出国（境）费", 决算统计数="1.00"),
+        row("2.公务用车购置及运行维护费", 决算统计数="6.00"), row("（1）公务用车购置费", 决算统计数="2.00"),
+        row("（2）公务用车运行维护费", 决算统计数="5.00"), row("3.公务接待费", 决算统计数="3.00")])
+    fs = [f for f in run_checks(doc(by_rows)) if f.rule_id == "FA-060"]
+    assert [f.severity for f in fs] == ["error"] and "公务用车购置及运行维护费" in fs[0].message
