@@ -119,7 +119,7 @@ _SECTION_TYPES = [  # most specific first: the first key found in a heading wins
 ]
 
 
-_NUMBERED = re.compile(r"^(\d{1,2}[.、．]|[（(]\d{1,2}[）)])\s*\S")
+_NUMBERED = re.compile(r"^(\d{1,2}[.、．](?![\d%])|[（(]\d{1,2}[）)])\s*[^\d\s%]")
 
 
 def heading_level(line: str) -> int | None:

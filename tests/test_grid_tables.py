@@ -141,3 +141,13 @@ def test_a_new_title_starts_a_new_table() -> None:
     second.lines.append(group_lines(2, [word("支出决算表", 200, 60)])[0])
     tables = assemble([income_page(1), second], read_cell_number)
     assert [t.std_name for t in tables] == ["收入决算表", "支出决算表"]
+
+
+def test_heading_levels() -> None:
+    from extraction.classify import heading_level
+
+    assert heading_level("第三部分 情况说明") == 0 and heading_level("一、收入决算情况说明") == 1
+    assert heading_level("（二）部门绩效目标") == 2 and heading_level("(一)一般公共预算") == 2
+    assert heading_level("1.前期准备") == 3 and heading_level("（3）收入情况：") == 3
+    assert heading_level("57.37%,主要原因是人员经费增加。") is None  # a number wrapped to the line start
+    assert heading_level("1.前期调研。进行调查核实，了解项目实施单位") is None  # a numbered paragraph
