@@ -53,3 +53,20 @@ def extraction_problems(doc: DocView, params: dict[str, Any]) -> Iterator[Findin
                 yield Finding(rule_id="DQ-001", severity="warning", title="提取时发现的问题", message=x.message,
                               found=x.code, evidence=[Evidence(record=f"{r.kind}[{i}]", path=x.path or "",
                                                                page=x.page, quote="")])
+
+
+@rule("RP-002", "年度前后不一", "report.consistency", "warning",
+      ("project_self_evaluation", "dept_self_evaluation", "final_accounts_table"))
+def fiscal_year_mismatch(doc: DocView, params: dict[str, Any]) -> Iterator[Finding]:
+    """封面/标题的年度与各表单印出的年度不一致（例如 2024 年度报告里一张 2023 年度自评表）。"""
+    year = doc.result.document.fiscal_year
+    if year is None:
+        return
+    for i, r in enumerate(doc.result.records):
+        other = getattr(r, "fiscal_year", None)
+        if other is not None and other != year:
+            name = getattr(r, "project_name", None) or r.kind
+            yield Finding(rule_id="RP-002", severity="warning", title="年度前后不一",
+                          message=f"文件年度为{year}年，“{name}”印为{other}年度", expected=str(year), found=str(other),
+                          evidence=[Evidence(record=f"{r.kind}[{i}]", path="fiscal_year",
+                                             page=(getattr(r, "pages", None) or [None])[0])])

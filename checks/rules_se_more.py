@@ -143,3 +143,39 @@ def _weights_add_up(t: ScoringTable, ref: str) -> Iterator[Finding]:
                           expected=fmt(s), found=fmt(n.weight),
                           evidence=[Evidence(record=ref, path=f"nodes[{k}].weight", page=t.pages[0] if t.pages else None,
                                              quote=n.name)])
+
+
+@rule("SE-013", "分值合计为100", "self_evaluation.scores", "error", SE, total=100)
+def weights_add_to_total(doc: DocView, params: dict[str, Any]) -> Iterator[Finding]:
+    """资金执行分值 + 各指标分值 = 总分值（通常100）。"""
+    for i, rec in _projects(doc):
+        weights = [x.weight for x in rec.indicators if x.weight is not None]
+        if not weights or len(weights) < len(rec.indicators):
+            continue
+        total_row = rec.funds.total
+        if total_row is not None and total_row.weight is None and total_row.score is not None:
+            continue  # funds are scored but their 分值 is not printed (大同 forms): nothing to add up
+        fund = total_row.weight if total_row is not None and total_row.weight is not None else Decimal(0)
+        want = rec.total_weight if rec.total_weight is not None else Decimal(str(params["total"]))
+        s = sum(weights, Decimal(0)) + fund
+        if s != want:
+            yield _finding("SE-013", "分值合计为100", "error", i, rec,
+                           f"资金分值与各指标分值之和为{fmt(s)}，应为{fmt(want)}",
+                           [f"indicators[{k}].weight" for k in range(len(weights))][:6], fmt(want), fmt(s))
+
+
+def _same_text(a: str | None, b: str | None) -> bool:
+    if not a or not b:
+        return False
+    x, y = "".join(a.split()), "".join(b.split())
+    return x == y or (len(x) > 20 and (x in y or y in x) and min(len(x), len(y)) > 0.9 * max(len(x), len(y)))
+
+
+@rule("SE-014", "实际完成情况照抄年度目标", "self_evaluation.copy", "warning", SE)
+def result_copies_goal(doc: DocView, params: dict[str, Any]) -> Iterator[Finding]:
+    """“实际完成情况”与“年度总体目标”一字不差（或几乎相同）：没有写实际完成了什么。"""
+    for i, rec in _projects(doc):
+        if _same_text(rec.goal_text, rec.result_text):
+            yield _finding("SE-014", "实际完成情况照抄年度目标", "warning", i, rec,
+                           f"实际完成情况与年度总体目标相同（“{(rec.result_text or '')[:30]}…”）",
+                           ["goal_text", "result_text"])

@@ -142,3 +142,30 @@ def test_rp001_template_placeholders() -> None:
     assert [f.rule_id for f in fs] == ["RP-001"] and "XXX万元" in fs[0].message and fs[0].evidence[0].quote == "XXX万元"
     clean = ReportSection(heading_path=["一、概况"], text="本单位2024年收入12.5万元。")
     assert run_checks(ExtractionResult(document=Document(id="d", file_name="x.pdf"), records=[clean])) == []
+
+
+def test_se013_weights_add_to_100() -> None:
+    assert ("SE-013", "error") not in rules(form())  # 10 + 45 + 45
+    assert ("SE-013", "error") in rules(form(weights=(40, 45), scores=(40, 45), total="95"))
+    unweighted = form(weights=(40, 45), scores=(40, 45), total="95")
+    unweighted.records[0].funds.total.weight = None  # type: ignore[union-attr]  # 大同: funds scored, no 分值
+    assert ("SE-013", "error") not in rules(unweighted)
+
+
+def test_se014_result_copies_goal() -> None:
+    res = form()
+    rec = res.records[0]
+    rec.goal_text = rec.result_text = "保障市政府办公室日常运转，完成全年会务、接待和后勤保障工作任务。"  # type: ignore[union-attr]
+    assert ("SE-014", "warning") in rules(res)
+    rec.result_text = "已完成全年会务32次、接待18批次。"  # type: ignore[union-attr]
+    assert ("SE-014", "warning") not in rules(res)
+
+
+def test_rp002_fiscal_year_disagrees() -> None:
+    res = form()
+    res.document.fiscal_year = 2024
+    res.records[0].fiscal_year = 2023  # type: ignore[union-attr]
+    fs = [f for f in run_checks(res) if f.rule_id == "RP-002"]
+    assert len(fs) == 1 and "2024" in fs[0].message and "2023" in fs[0].message
+    res.records[0].fiscal_year = 2024  # type: ignore[union-attr]
+    assert not [f for f in run_checks(res) if f.rule_id == "RP-002"]
