@@ -36,45 +36,36 @@ def _last_unit(*values: Decimal) -> Decimal:
     return Decimal(1).scaleb(max(e for e in exps if isinstance(e, int)))
 
 
+def _classes(rule_id: str, title: str, ov: TableView | None, ov_col: str | None, det: TableView | None,
+             det_col: str | None) -> Iterator[Finding]:
+    """Each 类 (3-digit code) of a detail table against the row of the same name on the 支出 side of an overview."""
+    if ov is None or det is None or ov_col is None or det_col is None:
+        return
+    for i, r in det.rows():
+        if not r.code or len(r.code) != 3:
+            continue
+        j = ov.find(norm_label(r.label), section="支出")
+        if j is not None and (f := _mismatch(rule_id, title, f"{r.code}{norm_label(r.label)}", ov.cell(j, ov_col),
+                                             ov.table.std_name, det.cell(i, det_col), det.table.std_name)):
+            yield f
+
+
 @rule("FA-040", "总表与支出决算表各类支出一致", "final_accounts.cross_table", "error", CROSS)
 def overview_vs_classes(doc: DocView, params: dict[str, Any]) -> Iterator[Finding]:
     """收入支出决算总表支出栏的每一类（一、一般公共服务支出 …）应等于支出决算表同一类科目的本年支出合计。"""
     ov, ex = doc.table("收入支出决算总表"), doc.table("支出决算表")
-    if ov is None or ex is None:
-        return
-    ov_col = _first_col(ov, "支出", ("决算数", "金额"))
-    ex_col = _first_col(ex, None, ("本年支出合计", "合计"))
-    if ov_col is None or ex_col is None:
-        return
-    for i, r in ex.rows():
-        if not r.code or len(r.code) != 3:
-            continue
-        j = ov.find(norm_label(r.label), section="支出")
-        if j is not None and (f := _mismatch("FA-040", "总表与支出决算表各类支出一致", f"{r.code}{norm_label(r.label)}",
-                                             ov.cell(j, ov_col), "收入支出决算总表", ex.cell(i, ex_col), "支出决算表")):
-            yield f
+    ov_col = _first_col(ov, "支出", ("决算数", "金额")) if ov else None
+    ex_col = _first_col(ex, None, ("本年支出合计", "合计")) if ex else None
+    yield from _classes("FA-040", "总表与支出决算表各类支出一致", ov, ov_col, ex, ex_col)
 
 
 @rule("FA-041", "财政拨款总表与一般公共预算支出表一致", "final_accounts.cross_table", "error", CROSS)
 def fiscal_overview_vs_gpb(doc: DocView, params: dict[str, Any]) -> Iterator[Finding]:
     """财政拨款收入支出决算总表支出栏各类的“一般公共预算财政拨款”数应等于一般公共预算财政拨款支出决算表同类合计。"""
     fo, gp = doc.table("财政拨款收入支出决算总表"), doc.table("一般公共预算财政拨款支出决算表")
-    if fo is None or gp is None:
-        return
-    fo_cols = fo.value_columns("支出")
-    fo_col = next((c for c in fo_cols if "一般公共预算" in c), None)
-    gp_col = next((c for c in gp.value_columns() if "合计" in c or c == "小计"), None)
-    if fo_col is None or gp_col is None:
-        return
-    for i, r in gp.rows():
-        if not r.code or len(r.code) != 3:
-            continue
-        j = fo.find(norm_label(r.label), section="支出")
-        if j is not None and (f := _mismatch("FA-041", "财政拨款总表与一般公共预算支出表一致",
-                                             f"{r.code}{norm_label(r.label)}", fo.cell(j, fo_col),
-                                             "财政拨款收入支出决算总表", gp.cell(i, gp_col),
-                                             "一般公共预算财政拨款支出决算表")):
-            yield f
+    fo_col = next((c for c in fo.value_columns("支出") if "一般公共预算" in c), None) if fo else None
+    gp_col = next((c for c in gp.value_columns() if "合计" in c or c == "小计"), None) if gp else None
+    yield from _classes("FA-041", "财政拨款总表与一般公共预算支出表一致", fo, fo_col, gp, gp_col)
 
 
 @rule("FA-042", "收支总表与财政拨款总表的结转一致", "final_accounts.cross_table", "warning", CROSS)
