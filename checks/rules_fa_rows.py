@@ -97,3 +97,49 @@ def narrative_vs_tables(doc: DocView, params: dict[str, Any]) -> Iterator[Findin
                                              bbox=s.bbox if s else None, quote=c.raw), cell.evidence])
 
 
+
+
+def _section_claims(doc: DocView) -> dict[str, list[tuple[int, NarrativeClaim]]]:
+    out: dict[str, list[tuple[int, NarrativeClaim]]] = {}
+    for k, c in enumerate(doc.result.records):
+        if isinstance(c, NarrativeClaim):
+            out.setdefault(c.section or "", []).append((k, c))
+    return out
+
+
+@rule("FA-071", "情况说明占比与金额相符", "final_accounts.narrative", "warning", ("narrative_claim",))
+def shares_match_amounts(doc: DocView, params: dict[str, Any]) -> Iterator[Finding]:
+    """“其中：X 金额，占 Y%”：Y 应等于 X ÷ 本段第一个总额（合计）× 100，允许印出位数的四舍五入。"""
+    for claims in _section_claims(doc).values():
+        totals = [(k, c) for k, c in claims if c.claim_kind == "total" and c.amount_yuan is not None]
+        if len(totals) < 2:
+            continue
+        base_k, base = totals[0]
+        for n, (k, c) in enumerate(claims):
+            if c.claim_kind != "share" or c.value is None or n == 0:
+                continue
+            amount = next(((j, a) for j, a in reversed(claims[:n]) if a.claim_kind == "total"), None)
+            if amount is None or amount[0] == base_k or amount[1].amount_yuan is None or not base.amount_yuan:
+                continue
+            share = amount[1].amount_yuan / base.amount_yuan * 100
+            if abs(share - c.value) > _share_tolerance(c.value, amount[1], base):
+                yield Finding(rule_id="FA-071", severity="warning", title="情况说明占比与金额相符",
+                              message=f"{amount[1].metric}{amount[1].raw}占{base.metric}{base.raw}应为{share:.2f}%，"
+                                      f"情况说明印为{c.raw}", expected=f"{share:.2f}%", found=c.raw,
+                              evidence=[_claim_ev(k, c), _claim_ev(amount[0], amount[1]), _claim_ev(base_k, base)])
+
+
+def _half(v: Decimal) -> Decimal:
+    exp = v.as_tuple().exponent
+    return Decimal(1).scaleb(exp if isinstance(exp, int) else 0) / 2
+
+
+def _share_tolerance(printed: Decimal, part: NarrativeClaim, whole: NarrativeClaim) -> Decimal:
+    """Half the share's last digit plus what rounding of the two printed amounts can move it."""
+    p, w = part.value or Decimal(0), whole.value or Decimal(1)
+    return _half(printed) + 100 * (_half(p) / w + p * _half(w) / (w * w))
+
+
+def _claim_ev(k: int, c: NarrativeClaim) -> Evidence:
+    s = c.sources.get("value")
+    return Evidence(record=f"claim[{k}]", path="value", page=c.page, bbox=s.bbox if s else None, quote=c.raw)

@@ -238,3 +238,21 @@ def test_fa060_sangong_both_layouts() -> None:
         row("（2）公务用车运行维护费", 决算统计数="5.00"), row("3.公务接待费", 决算统计数="3.00")])
     fs = [f for f in run_checks(doc(by_rows)) if f.rule_id == "FA-060"]
     assert [f.severity for f in fs] == ["error"] and "公务用车购置及运行维护费" in fs[0].message
+
+
+def test_fa071_share_against_its_amounts() -> None:
+    from extraction.records import NarrativeClaim
+
+    def claim(kind: str, metric: str, raw: str, value: str, unit: str) -> NarrativeClaim:
+        yuan = D(value) * 10000 if unit == "万元" else None
+        return NarrativeClaim(claim_kind=kind, sentence="s", metric=metric, raw=raw, value=D(value), unit=unit,  # type: ignore[arg-type]
+                              amount_yuan=yuan, page=1, section="二、收入决算情况说明")
+
+    def res(share: str) -> ExtractionResult:
+        return doc(claim("total", "本年收入合计", "2946.25万元", "2946.25", "万元"),  # type: ignore[arg-type]
+                   claim("total", "财政拨款收入", "2940.05万元", "2940.05", "万元"),
+                   claim("share", "财政拨款收入", f"{share}%", share, "%"))
+
+    assert ids(res("99.79"), "FA-071") == []
+    fs = [f for f in run_checks(res("98.79")) if f.rule_id == "FA-071"]
+    assert len(fs) == 1 and "99.79%" in fs[0].message and "98.79%" in fs[0].message and len(fs[0].evidence) == 3
