@@ -143,3 +143,28 @@ def _share_tolerance(printed: Decimal, part: NarrativeClaim, whole: NarrativeCla
 def _claim_ev(k: int, c: NarrativeClaim) -> Evidence:
     s = c.sources.get("value")
     return Evidence(record=f"claim[{k}]", path="value", page=c.page, bbox=s.bbox if s else None, quote=c.raw)
+
+
+@rule("FA-072", "情况说明完成率与预算、决算数相符", "final_accounts.narrative", "warning", ("narrative_claim",))
+def completion_rates(doc: DocView, params: dict[str, Any]) -> Iterator[Finding]:
+    """“年初预算为 A 万元，支出决算为 B 万元，完成年初预算的 C%”：C 应等于 B ÷ A × 100；A 为 0 时不应给出完成率。"""
+    for claims in _section_claims(doc).values():
+        for n, (k, c) in enumerate(claims):
+            if c.claim_kind != "completion_rate" or c.value is None:
+                continue
+            before = [(j, a) for j, a in claims[:n] if a.claim_kind == "total" and a.sentence == c.sentence]
+            budget = next(((j, a) for j, a in before if "预算" in a.metric), None)
+            actual = next(((j, a) for j, a in reversed(before) if "决算" in a.metric or "支出" in a.metric), None)
+            if budget is None or actual is None or budget[0] == actual[0] or budget[1].value is None:
+                continue
+            if budget[1].value == 0:
+                yield Finding(rule_id="FA-072", severity="warning", title="情况说明完成率与预算、决算数相符",
+                              message=f"年初预算为{budget[1].raw}，却给出完成率{c.raw}", found=c.raw,
+                              evidence=[_claim_ev(k, c), _claim_ev(*budget)])
+                continue
+            rate = (actual[1].value or Decimal(0)) / budget[1].value * 100
+            if abs(rate - c.value) > _share_tolerance(c.value, actual[1], budget[1]):
+                yield Finding(rule_id="FA-072", severity="warning", title="情况说明完成率与预算、决算数相符",
+                              message=f"决算{actual[1].raw}÷预算{budget[1].raw}应为{rate:.2f}%，情况说明印为{c.raw}",
+                              expected=f"{rate:.2f}%", found=c.raw,
+                              evidence=[_claim_ev(k, c), _claim_ev(*actual), _claim_ev(*budget)])

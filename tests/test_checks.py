@@ -256,3 +256,23 @@ def test_fa071_share_against_its_amounts() -> None:
     assert ids(res("99.79"), "FA-071") == []
     fs = [f for f in run_checks(res("98.79")) if f.rule_id == "FA-071"]
     assert len(fs) == 1 and "99.79%" in fs[0].message and "98.79%" in fs[0].message and len(fs[0].evidence) == 3
+
+
+def test_fa072_completion_rate() -> None:
+    from extraction.records import NarrativeClaim
+
+    sent = "年初预算为100.00万元，支出决算为98.00万元，完成年初预算的X"
+
+    def claim(kind: str, metric: str, raw: str, value: str, unit: str) -> NarrativeClaim:
+        return NarrativeClaim(claim_kind=kind, sentence=sent, metric=metric, raw=raw, value=D(value), unit=unit,  # type: ignore[arg-type]
+                              page=1, section="（三）")
+
+    def res(budget: str, rate: str) -> ExtractionResult:
+        return doc(claim("total", "年初预算", f"{budget}万元", budget, "万元"),  # type: ignore[arg-type]
+                   claim("total", "支出决算", "98.00万元", "98.00", "万元"),
+                   claim("completion_rate", "年初预算", f"{rate}%", rate, "%"))
+
+    assert ids(res("100.00", "98.00"), "FA-072") == []
+    assert ids(res("100.00", "89.00"), "FA-072") == ["warning"]
+    fs = [f for f in run_checks(res("0", "98.00")) if f.rule_id == "FA-072"]
+    assert len(fs) == 1 and "年初预算为0万元" in fs[0].message
