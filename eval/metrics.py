@@ -83,6 +83,14 @@ class ClaimScore:
     misses: list[str] = field(default_factory=list)
     wrong: list[str] = field(default_factory=list)
 
+    def add(self, other: ClaimScore) -> None:
+        """Pool another fixture's counts (the overall line of the report)."""
+        self.gold += other.gold
+        self.predicted += other.predicted
+        self.matched += other.matched
+        self.value_ok += other.value_ok
+        self.fields.update(other.fields)
+
     @property
     def recall(self) -> float:
         return self.matched / self.gold if self.gold else 1.0

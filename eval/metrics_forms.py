@@ -76,6 +76,18 @@ class FormScore:
     issue_codes: Counter[str] = field(default_factory=Counter)  # gold issue codes found on the matched form
     sections: list[int] = field(default_factory=lambda: [0, 0, 0])  # gold sections, found by heading, text exact
 
+    def add(self, other: FormScore) -> None:
+        """Pool another fixture's counts (the overall line of the report)."""
+        self.gold_forms += other.gold_forms
+        self.found += other.found
+        self.phantom += other.phantom
+        self.pages_ok += other.pages_ok
+        for mine, theirs in ((self.numeric, other.numeric), (self.text, other.text),
+                             (self.indicators, other.indicators), (self.sections, other.sections)):
+            for i, v in enumerate(theirs):
+                mine[i] += v
+        self.by_field.update(other.by_field)
+
     def summary(self) -> dict[str, Any]:
         def rate(pair: list[int]) -> float:
             return pair[1] / pair[0] if pair[0] else 1.0

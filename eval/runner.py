@@ -100,24 +100,8 @@ def _take(pool: dict[str, list[FinalAccountsTable]], key: str) -> FinalAccountsT
 def overall(results: list[FixtureResult]) -> dict[str, Any]:
     scored = [r for r in results if r.skipped is None]
     tables = [t for r in scored for t in r.tables]
-    claims = ClaimScore()
+    claims, forms = ClaimScore(), FormScore()
     for r in scored:
-        c = r.claims
-        claims.gold += c.gold
-        claims.predicted += c.predicted
-        claims.matched += c.matched
-        claims.value_ok += c.value_ok
-        claims.fields.update(c.fields)
-    forms = FormScore()
-    for r in scored:
-        f = r.forms
-        forms.gold_forms += f.gold_forms
-        forms.found += f.found
-        forms.phantom += f.phantom
-        forms.pages_ok += f.pages_ok
-        forms.sections = [a + b for a, b in zip(forms.sections, f.sections, strict=True)]
-        for mine, theirs in ((forms.numeric, f.numeric), (forms.text, f.text), (forms.indicators, f.indicators)):
-            mine[0] += theirs[0]
-            mine[1] += theirs[1]
-        forms.by_field.update(f.by_field)
+        claims.add(r.claims)
+        forms.add(r.forms)
     return {"fixtures": len(results), "scored": len(scored), **summarise(tables, claims), "forms": forms.summary()}
