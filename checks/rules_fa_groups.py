@@ -93,3 +93,36 @@ def _by_rows(t: TableView, cols: list[str], params: dict[str, Any]) -> Iterator[
                                                              [t.cell(i, col) for i in subs if i is not None],
                                                              f"公务用车购置及运行维护费“{col}”", params)):
             yield f
+
+
+_SANGONG_LINES = (("30212", "因公出国"), ("30217", "公务接待"), ("30231", "公务用车运行"))
+
+
+@rule("FA-061", "“三公”决算不小于基本支出中的对应科目", "final_accounts.sangong", "warning", (SANGONG, BASIC))
+def sangong_vs_basic_lines(doc: DocView, params: dict[str, Any]) -> Iterator[Finding]:
+    """“三公”经费决算包括基本支出和项目支出，所以不应小于基本支出表中的 30212 因公出国（境）费用、30217 公务接待费、
+    30231 公务用车运行维护费。"""
+    sg, basic = doc.table(SANGONG), doc.table(BASIC)
+    if sg is None or basic is None:
+        return
+    bcol = next(iter(basic.value_columns()), None)
+    for code, key in _SANGONG_LINES:
+        line = _code_cell(basic, code, bcol) if bcol else None
+        actual = _sangong_actual(sg, key)
+        if line is None or actual is None or line.value is None or actual.value is None:
+            continue
+        if line.value > actual.value:
+            yield Finding(rule_id="FA-061", severity="warning", title="“三公”决算不小于基本支出中的对应科目",
+                          message=f"基本支出表{code}为{line.value:,.2f}，大于“三公”经费表中{key}的决算数{actual.value:,.2f}",
+                          expected=f"≥{line.value:,.2f}", found=f"{actual.value:,.2f}",
+                          evidence=[line.evidence, actual.evidence])
+
+
+def _sangong_actual(t: TableView, key: str) -> Cell | None:
+    cols = t.value_columns()
+    by_col = next((c for c in cols if key in c and c.endswith("决算数")), None)
+    if by_col is not None and t.table.rows:
+        return t.cell(0, by_col)
+    row = next((i for i, r in t.rows() if key in r.label and "其中" not in r.label), None)
+    col = next((c for c in cols if "决算" in c), None)
+    return t.cell(row, col) if row is not None and col is not None else None

@@ -168,3 +168,23 @@ def completion_rates(doc: DocView, params: dict[str, Any]) -> Iterator[Finding]:
                               message=f"决算{actual[1].raw}÷预算{budget[1].raw}应为{rate:.2f}%，情况说明印为{c.raw}",
                               expected=f"{rate:.2f}%", found=c.raw,
                               evidence=[_claim_ev(k, c), _claim_ev(*actual), _claim_ev(*budget)])
+
+
+@rule("FA-073", "机关运行经费与公用经费", "final_accounts.narrative", "info", ("narrative_claim",))
+def running_costs(doc: DocView, params: dict[str, Any]) -> Iterator[Finding]:
+    """机关运行经费是行政单位（含参公事业单位）的公用经费：与基本支出表的公用经费合计不同，值得核对单位构成。"""
+    t = doc.table("一般公共预算财政拨款基本支出决算表")
+    if t is None or t.table.unit is None:
+        return
+    i = t.find("公用经费合计")
+    col = next(iter(t.value_columns()), None)
+    if i is None or col is None or (cell := t.cell(i, col)).value is None:
+        return
+    for k, c in enumerate(doc.result.records):
+        if (isinstance(c, NarrativeClaim) and c.claim_kind == "total" and "机关运行经费" in c.metric
+                and c.value is not None and c.unit in ("元", "万元", "亿元")):
+            said = convert(c.value, c.unit, t.table.unit)
+            if said != cell.value:
+                yield Finding(rule_id="FA-073", severity="info", title="机关运行经费与公用经费",
+                              message=f"机关运行经费{c.raw}，基本支出表公用经费合计{fmt(cell.value)}{t.table.unit}",
+                              expected=fmt(cell.value), found=c.raw, evidence=[_claim_ev(k, c), cell.evidence])

@@ -276,3 +276,27 @@ def test_fa072_completion_rate() -> None:
     assert ids(res("100.00", "89.00"), "FA-072") == ["warning"]
     fs = [f for f in run_checks(res("0", "98.00")) if f.rule_id == "FA-072"]
     assert len(fs) == 1 and "年初预算为0万元" in fs[0].message
+
+
+def test_fa061_sangong_not_below_basic_lines() -> None:
+    basic = table("一般公共预算财政拨款基本支出决算表", [row("公务接待费", code="30217", 决算数="3.00")])
+
+    def sg(actual: str) -> FinalAccountsTable:
+        return table("一般公共预算财政拨款“三公”经费支出决算表", [row("", **{"公务接待费/决算数": actual})])
+
+    assert ids(doc(basic, sg("5.00")), "FA-061") == []
+    fs = [f for f in run_checks(doc(basic, sg("2.00"))) if f.rule_id == "FA-061"]
+    assert len(fs) == 1 and "30217" in fs[0].message and "2.00" in fs[0].message
+
+
+def test_fa073_running_costs_vs_public_funds() -> None:
+    from extraction.records import NarrativeClaim
+
+    basic = table("一般公共预算财政拨款基本支出决算表", [row("公用经费合计", 决算数="184.65")])
+
+    def claim(value: str) -> NarrativeClaim:
+        return NarrativeClaim(claim_kind="total", sentence="s", metric="机关运行经费支出", raw=f"{value}万元",
+                              value=D(value), unit="万元", page=24)
+
+    assert ids(doc(basic, claim("184.65")), "FA-073") == []  # type: ignore[arg-type]
+    assert ids(doc(basic, claim("209.46")), "FA-073") == ["info"]  # type: ignore[arg-type]
