@@ -90,8 +90,10 @@ def narrative_vs_tables(doc: DocView, params: dict[str, Any]) -> Iterator[Findin
         half = convert(Decimal(1).scaleb(exp if isinstance(exp, int) else 0) / 2, c.unit, t.table.unit)
         if abs(said - cell.value) > half:
             s = c.sources.get("value")
+            units = any(abs(said * f - cell.value) <= half * abs(f) for f in (Decimal(10000), Decimal("0.0001")))
+            hint = "（相差一万倍：疑似元与万元混用）" if units else ""
             yield Finding(rule_id="FA-070", severity="error", title="情况说明与报表数字一致",
-                          message=f"情况说明称{c.metric}{c.raw}，{t.table.std_name}为{fmt(cell.value)}{t.table.unit}",
+                          message=f"情况说明称{c.metric}{c.raw}，{t.table.std_name}为{fmt(cell.value)}{t.table.unit}{hint}",
                           expected=f"{fmt(cell.value)}{t.table.unit}", found=c.raw,
                           evidence=[Evidence(record=f"claim[{k}]", path="value", page=c.page,
                                              bbox=s.bbox if s else None, quote=c.raw), cell.evidence])

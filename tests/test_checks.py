@@ -300,3 +300,12 @@ def test_fa073_running_costs_vs_public_funds() -> None:
 
     assert ids(doc(basic, claim("184.65")), "FA-073") == []  # type: ignore[arg-type]
     assert ids(doc(basic, claim("209.46")), "FA-073") == ["info"]  # type: ignore[arg-type]
+
+
+def test_fa070_names_a_unit_confusion() -> None:
+    from extraction.records import NarrativeClaim
+
+    claim = NarrativeClaim(claim_kind="total", sentence="s", metric="收入支出总计", raw="1100000元", value=D("1100000"),
+                           unit="万元", page=2)  # printed 元 figure with a 万元 unit: 10000 times the table
+    fs = [f for f in run_checks(doc(overview(), claim)) if f.rule_id == "FA-070"]  # type: ignore[arg-type]
+    assert len(fs) == 1 and "元与万元混用" in fs[0].message
