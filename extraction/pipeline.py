@@ -33,10 +33,11 @@ def extract_file(path: Path, max_pages: int = 2000, max_bytes: int | None = None
     """Never raises for a bad file: the result is `failed` with the reason, so a batch goes on."""
     doc_meta = Document(id="", file_name=path.name)
     try:
+        size = path.stat().st_size
+        if max_bytes is not None and size > max_bytes:  # refuse before reading it into memory
+            raise InputError(f"is {size / 1e6:.0f} MB, above the limit (BUDGETLENS_MAX_FILE_MB)", path)
         data = path.read_bytes()
         doc_meta.id = sha256_bytes(data)
-        if max_bytes is not None and len(data) > max_bytes:
-            raise InputError(f"is {len(data) / 1e6:.0f} MB, above the limit (BUDGETLENS_MAX_FILE_MB)", path)
         return extract_bytes(path, data, max_pages)
     except InputError as exc:
         return _failed(doc_meta, exc.code, exc.message, exc.page)

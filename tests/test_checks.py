@@ -309,3 +309,21 @@ def test_fa070_names_a_unit_confusion() -> None:
                            unit="万元", page=2)  # printed 元 figure with a 万元 unit: 10000 times the table
     fs = [f for f in run_checks(doc(overview(), claim)) if f.rule_id == "FA-070"]  # type: ignore[arg-type]
     assert len(fs) == 1 and "元与万元混用" in fs[0].message
+
+
+def test_check_cli_reads_jsonl_and_survives_a_bad_line(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from budgetlens.cli import app
+
+    good = doc(overview(income_total="111.00"))
+    src = tmp_path / "records.jsonl"
+    src.write_text(good.model_dump_json() + "\n" + '{"document": 42}\n', encoding="utf-8")
+    out = tmp_path / "findings.jsonl"
+    res = CliRunner().invoke(app, ["check", str(src), "--out", str(out)])
+    assert res.exit_code == 1  # the bad line counts as a failed document
+    assert "records.jsonl:2" in res.output
+    findings = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert {f["rule_id"] for f in findings} >= {"FA-010"} and all(f["document_id"] == "d1" for f in findings)

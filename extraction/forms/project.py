@@ -125,6 +125,3 @@ def _indicators(rec: ProjectSelfEvaluation, rows: list[FormRow], j: int) -> None
     rec.indicators = block.indicators
     rec.sources.update(block.sources)
     rec.issues.extend(block.issues)
-
-
-

@@ -81,6 +81,7 @@ class Grid:
     ys: list[float]
     cells: list[Cell]
     _matrix: list[list[Cell | None]] | None = None
+    analysis: object | None = None  # TableLayout, set once by tables.analyse (grid.py stays import-free of it)
 
     @property
     def bbox(self) -> BBox:

@@ -137,7 +137,14 @@ def _role(head: list[str], body: list[str]) -> str:
 
 
 def analyse(grid: Grid) -> TableLayout:
-    """Header rows, the role of every column, blocks (sides) and value column names."""
+    """Header rows, the role of every column, blocks (sides) and value column names; computed once per grid."""
+    if isinstance(grid.analysis, TableLayout):
+        return grid.analysis
+    grid.analysis = _analyse(grid)
+    return grid.analysis
+
+
+def _analyse(grid: Grid) -> TableLayout:
     m = grid.matrix()
     hr = header_row_count(grid)
     if 0 < hr < grid.n_rows and not _is_body_row(m[hr]) and _subheader_row(m, hr):
