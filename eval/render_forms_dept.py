@@ -7,9 +7,17 @@ and the indicator block without 分值/得分 (偏差原因 over the last three 
 
 from __future__ import annotations
 
-from eval.render_forms_doc import Ctx, place_form
+from eval.render_forms_doc import Ctx
 from eval.render_forms_grid import Row
-from eval.render_forms_yunnan import C, Printer, family, form_key, indicator_rows, merged_groups, num, with_breaks
+from eval.render_forms_yunnan import (
+    C,
+    Printer,
+    indicator_rows,
+    merged_groups,
+    num,
+    place_each,
+    with_breaks,
+)
 
 DEPT_FIELDS = ["initial_budget", "budget_adjustment", "final_budget", "executed", "execution_rate", "note", "remark"]
 
@@ -82,16 +90,4 @@ def dept_rows(rec: dict, ref: int, fam: dict, over: dict) -> list[Row]:
 
 def part_dept(ctx: Ctx, part: dict) -> None:
     """部门整体支出绩效自评表 (one per dept record), each from a fresh page."""
-    fam = family(ctx, part)
-    for ref, rec in ctx.pool.take("dept_self_evaluation"):
-        over = ctx.spec.get("forms", {}).get(form_key(rec), {})
-        place_form(
-            ctx,
-            rec,
-            ref,
-            dept_rows(rec, ref, fam, over),
-            ctx.em("dept", fam["dept_em"]),
-            part["title"].format(year=rec["fiscal_year"]),
-            rec["form_label"],
-            under=part.get("notes"),
-        )
+    place_each(ctx, part, "dept_self_evaluation", dept_rows, "dept", "dept_em")

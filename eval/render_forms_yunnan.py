@@ -315,18 +315,15 @@ def family(ctx: Ctx, part: dict) -> dict:
     return fam
 
 
+def place_each(ctx: Ctx, part: dict, kind: str, rows_fn, em_key: str, fam_em: str) -> None:  # type: ignore[no-untyped-def]
+    """Every record of `kind` as one form from a fresh page (project and department forms alike)."""
+    fam = family(ctx, part)
+    for ref, rec in ctx.pool.take(kind, part.get("count")):
+        over = ctx.spec.get("forms", {}).get(form_key(rec), {})
+        place_form(ctx, rec, ref, rows_fn(rec, ref, fam, over), ctx.em(em_key, fam[fam_em]),
+                   part["title"].format(year=rec["fiscal_year"]), rec["form_label"], under=part.get("notes"))
+
+
 def part_projects(ctx: Ctx, part: dict) -> None:
     """项目支出绩效自评表, one per project record, each from a fresh page."""
-    fam = family(ctx, part)
-    for ref, rec in ctx.pool.take("project_self_evaluation", part.get("count")):
-        over = ctx.spec.get("forms", {}).get(form_key(rec), {})
-        place_form(
-            ctx,
-            rec,
-            ref,
-            project_rows(rec, ref, fam, over),
-            ctx.em("project", fam["em"]),
-            part["title"].format(year=rec["fiscal_year"]),
-            rec["form_label"],
-            under=part.get("notes"),
-        )
+    place_each(ctx, part, "project_self_evaluation", project_rows, "project", "em")
