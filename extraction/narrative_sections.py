@@ -54,14 +54,15 @@ _FOLIO = re.compile(r"^[-—–\s]*\d{1,4}[-—–\s]*$|^第\d+页")
 _NOTE = ("备注：", "备注:", "注：", "注:")
 
 
-def narrative_records(lines: list[TextLine], claims: bool = True) -> list[NarrativeClaim | ReportSection]:
-    """Sections and (for 情况说明) claims. Page numbers and 备注/注 footnotes are not running text; in a
-    self-evaluation report the lines before the first heading are its title block (部门：…)."""
+def narrative_records(lines: list[TextLine], claims: bool = True,
+                      title_block: bool = False) -> list[NarrativeClaim | ReportSection]:
+    """Sections and their claims. Page numbers and 备注/注 footnotes are not running text; in a
+    self-evaluation report (`title_block`) the lines before the first heading are its title block (部门：…)."""
     lines = [ln for ln in lines if not _FOLIO.match(compact(ln.text))]
     out: list[NarrativeClaim | ReportSection] = []
     for sec in split_sections(lines):
         sec.lines = _until_note(sec.lines)
-        if not sec.lines and sec.heading is None or not claims and not sec.path:
+        if not sec.lines and sec.heading is None or title_block and not sec.path:
             continue
         body = sec.lines
         text = "".join(compact(ln.text) for ln in body)
@@ -105,7 +106,7 @@ def _union(boxes: list[BBox]) -> tuple[float, float, float, float]:
 
 # Zones of running text ---------------------------------------------------------------------------------
 
-_SE_TITLE = re.compile(r"(绩效自评情况|绩效自评报告|绩效评价报告|自评报告|评价报告)$")
+_SE_TITLE = re.compile(r"(绩效自评情况|绩效自评报告|绩效评价报告|自评报告|评价报告|效益分析报告)$")
 _FORM_START = re.compile(r"^(附件\s*[\d\-]+|附表\s*\d+)$|(自评表|评价表|评分表)$")
 
 
