@@ -58,7 +58,7 @@ def check_paths(paths: list[str], out: Path | None, config_path: Path | None, co
             for f in findings:
                 sink.write(f.model_dump_json() + "\n")
             n = Counter(f.severity for f in findings)
-            table.add_row(res.document.file_name, res.status, str(n["error"]), str(n["warning"]), str(n["info"]),
+            table.add_row(f"{res.document.file_name} {res.document.id[:8]}", res.status, str(n["error"]), str(n["warning"]), str(n["info"]),
                           f"{risk_score(findings, config):g}")
             failed += res.status == "failed"
     finally:

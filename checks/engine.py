@@ -12,6 +12,7 @@ import checks.rules_fa  # noqa: F401  (registers the final-accounts rules)
 import checks.rules_fa_cross  # noqa: F401  (registers the cross-table rules)
 import checks.rules_fa_groups  # noqa: F401
 import checks.rules_fa_rows  # noqa: F401
+import checks.rules_fa_text  # noqa: F401
 import checks.rules_report  # noqa: F401  (registers the report-level rules)
 import checks.rules_se  # noqa: F401  (registers the self-evaluation rules)
 import checks.rules_se_more  # noqa: F401

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 Severity = Literal["error", "warning", "info"]
+_POSITION = re.compile(r"\[\d+\]")
 
 
 class Evidence(BaseModel):
@@ -35,8 +37,10 @@ class Finding(BaseModel):
     fingerprint: str = ""
 
     def with_fingerprint(self) -> Finding:
-        """Stable across re-runs: the rule and where it points, not the wording or the page geometry."""
-        where = sorted(f"{e.record}:{e.path}" for e in self.evidence) or [self.expected or self.message]
+        """Stable across re-runs and extractor changes: the rule and what it points at (record name, field, page,
+        not the numbers), not a record's position in the output, the wording or the page geometry."""
+        where = sorted(f"{_POSITION.sub('', e.record)}:{e.path}:{e.page}" for e in self.evidence)
+        where = where or [self.expected or self.message]
         key = "|".join([self.document_id, self.rule_id, *where])
         self.fingerprint = hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
         return self

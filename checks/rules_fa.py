@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from checks.model import Finding, fmt
+from checks.model import Evidence, Finding, fmt
 from checks.registry import rule
 from checks.view import Cell, DocView, TableView, tolerance
 from extraction.records import STD_NAMES
@@ -45,7 +45,13 @@ def nine_tables(doc: DocView, params: dict[str, Any]) -> Iterator[Finding]:
         elif not any(v is not None for r in t.table.rows for v in r.cells.values()) and not t.table.empty_statement:
             yield Finding(rule_id="FA-001", severity="info", title="九张公开表齐全",
                           message=f"“{name}”没有数据，也没有“本表无数据”等说明", expected="本表无数据的说明",
-                          found="空表无说明")
+                          found="空表无说明", evidence=[_title_ev(t)])
+
+
+def _title_ev(t: TableView) -> Evidence:
+    s = t.table.sources.get("title")
+    return Evidence(record=t.ref, path="title", page=s.page if s else (t.table.pages[0] if t.table.pages else None),
+                    bbox=s.bbox if s else None, quote=t.table.title)
 
 
 def _side(t: TableView, section: str, total: tuple[str, ...], parts: list[tuple[str, ...]]) -> tuple[Cell, list[Cell]] | None:

@@ -90,3 +90,23 @@ def carryover_when_all_fiscal(doc: DocView, params: dict[str, Any]) -> Iterator[
                                                 pair[0], "收入支出决算总表", pair[1], "财政拨款收入支出决算总表",
                                                 "warning")):
             yield f
+    yield from _spending_classes(ov, fo)
+
+
+_NOT_CLASSES = {"本年支出合计", "总计", "结余分配", "年末结转和结余", "年末财政拨款结转和结余"}
+
+
+def _spending_classes(ov: TableView, fo: TableView) -> Iterator[Finding]:
+    """With all income fiscal, each 支出 class of the two overviews differs only by spending of non-fiscal carry-over:
+    worth a look, so a warning that names the class."""
+    a_col = _first_col(ov, "支出", ("决算数", "金额"))
+    b_col = _first_col(fo, "支出", ("合计", "小计", "决算数", "金额"))
+    if a_col is None or b_col is None:
+        return
+    for i, r in ov.rows("支出"):
+        name = norm_label(r.label)
+        j = fo.find(name, section="支出") if name not in _NOT_CLASSES else None
+        if j is not None and (f := _mismatch("FA-042", "收支总表与财政拨款总表的结转一致", name, ov.cell(i, a_col),
+                                             "收入支出决算总表", fo.cell(j, b_col), "财政拨款收入支出决算总表", "warning")):
+            f.message += "；本年收入全部为财政拨款时，差额只能来自非财政拨款结转和结余的使用，请核对"
+            yield f

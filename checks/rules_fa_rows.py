@@ -6,9 +6,10 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from checks.model import Evidence, Finding, fmt
+from checks.model import Finding, fmt
 from checks.registry import rule
 from checks.rules_fa import _gap
+from checks.rules_fa_text import claim_ev, claim_vs_cell, half_unit
 from checks.view import DocView, norm_label
 from extraction.numbers import convert
 from extraction.records import NarrativeClaim
@@ -72,7 +73,7 @@ def narrative_vs_tables(doc: DocView, params: dict[str, Any]) -> Iterator[Findin
     """情况说明里的总额（收入支出总计、本年收入合计、基本支出、项目支出…）应与报表同一数字一致（换算单位后，
     允许说明按其印出位数四舍五入）。"""
     for k, c in enumerate(doc.result.records):
-        if not isinstance(c, NarrativeClaim) or c.claim_kind != "total" or c.value is None:
+        if not isinstance(c, NarrativeClaim) or c.claim_kind != "total" or c.value is None or c.zone == "self_evaluation":
             continue
         target = _METRICS.get(norm_label(c.metric))
         t = doc.table(target[0]) if target else None
@@ -82,23 +83,8 @@ def narrative_vs_tables(doc: DocView, params: dict[str, Any]) -> Iterator[Findin
         col = _COLUMN.get(norm_label(c.metric)) or next(iter(t.value_columns(target[1])), None)
         if i is None or col is None:
             continue
-        cell = t.cell(i, col)
-        if cell.value is None:
-            continue
-        said = convert(c.value, c.unit, t.table.unit)
-        exp = c.value.as_tuple().exponent
-        half = convert(Decimal(1).scaleb(exp if isinstance(exp, int) else 0) / 2, c.unit, t.table.unit)
-        if abs(said - cell.value) > half:
-            s = c.sources.get("value")
-            units = any(abs(said * f - cell.value) <= half * abs(f) for f in (Decimal(10000), Decimal("0.0001")))
-            hint = "（相差一万倍：疑似元与万元混用）" if units else ""
-            yield Finding(rule_id="FA-070", severity="error", title="情况说明与报表数字一致",
-                          message=f"情况说明称{c.metric}{c.raw}，{t.table.std_name}为{fmt(cell.value)}{t.table.unit}{hint}",
-                          expected=f"{fmt(cell.value)}{t.table.unit}", found=c.raw,
-                          evidence=[Evidence(record=f"claim[{k}]", path="value", page=c.page,
-                                             bbox=s.bbox if s else None, quote=c.raw), cell.evidence])
-
-
+        if f := claim_vs_cell("FA-070", "情况说明与报表数字一致", k, c, t.cell(i, col), t, t.table.std_name):
+            yield f
 
 
 def _section_claims(doc: DocView) -> dict[str, list[tuple[int, NarrativeClaim]]]:
@@ -111,40 +97,46 @@ def _section_claims(doc: DocView) -> dict[str, list[tuple[int, NarrativeClaim]]]
 
 @rule("FA-071", "情况说明占比与金额相符", "final_accounts.narrative", "warning", ("narrative_claim",))
 def shares_match_amounts(doc: DocView, params: dict[str, Any]) -> Iterator[Finding]:
-    """“其中：X 金额，占 Y%”：Y 应等于 X ÷ 本段第一个总额（合计）× 100，允许印出位数的四舍五入。"""
+    """“其中：X 金额，占 Y%”：Y 应等于 X ÷ 它所属的总额 × 100，允许印出位数的四舍五入。总额取 X 之前最近的、不小于 X
+    的“…总额/合计/总计”，没有时取本段第一个总额。"""
     for claims in _section_claims(doc).values():
         totals = [(k, c) for k, c in claims if c.claim_kind == "total" and c.amount_yuan is not None]
         if len(totals) < 2:
             continue
-        base_k, base = totals[0]
         for n, (k, c) in enumerate(claims):
             if c.claim_kind != "share" or c.value is None or n == 0:
                 continue
             amount = next(((j, a) for j, a in reversed(claims[:n]) if a.claim_kind == "total"), None)
-            if amount is None or amount[0] == base_k or amount[1].amount_yuan is None or not base.amount_yuan:
+            if amount is None or amount[1].amount_yuan is None:
+                continue
+            base_k, base = _base(claims[:n], amount, totals[0])
+            if base_k == amount[0] or not base.amount_yuan:
                 continue
             share = amount[1].amount_yuan / base.amount_yuan * 100
             if abs(share - c.value) > _share_tolerance(c.value, amount[1], base):
                 yield Finding(rule_id="FA-071", severity="warning", title="情况说明占比与金额相符",
                               message=f"{amount[1].metric}{amount[1].raw}占{base.metric}{base.raw}应为{share:.2f}%，"
                                       f"情况说明印为{c.raw}", expected=f"{share:.2f}%", found=c.raw,
-                              evidence=[_claim_ev(k, c), _claim_ev(amount[0], amount[1]), _claim_ev(base_k, base)])
+                              evidence=[claim_ev(k, c), claim_ev(amount[0], amount[1]), claim_ev(base_k, base)])
 
 
-def _half(v: Decimal) -> Decimal:
-    exp = v.as_tuple().exponent
-    return Decimal(1).scaleb(exp if isinstance(exp, int) else 0) / 2
+_WHOLE = ("总额", "合计", "总计")
+
+
+def _base(before: list[tuple[int, NarrativeClaim]], part: tuple[int, NarrativeClaim],
+          first: tuple[int, NarrativeClaim]) -> tuple[int, NarrativeClaim]:
+    value = part[1].amount_yuan or Decimal(0)
+    for j, a in reversed(before):
+        if (j != part[0] and a.claim_kind == "total" and a.amount_yuan is not None and a.amount_yuan >= value
+                and any(w in a.metric for w in _WHOLE)):
+            return j, a
+    return first
 
 
 def _share_tolerance(printed: Decimal, part: NarrativeClaim, whole: NarrativeClaim) -> Decimal:
     """Half the share's last digit plus what rounding of the two printed amounts can move it."""
     p, w = part.value or Decimal(0), whole.value or Decimal(1)
-    return _half(printed) + 100 * (_half(p) / w + p * _half(w) / (w * w))
-
-
-def _claim_ev(k: int, c: NarrativeClaim) -> Evidence:
-    s = c.sources.get("value")
-    return Evidence(record=f"claim[{k}]", path="value", page=c.page, bbox=s.bbox if s else None, quote=c.raw)
+    return half_unit(printed) + 100 * (half_unit(p) / w + p * half_unit(w) / (w * w))
 
 
 @rule("FA-072", "情况说明完成率与预算、决算数相符", "final_accounts.narrative", "warning", ("narrative_claim",))
@@ -162,14 +154,14 @@ def completion_rates(doc: DocView, params: dict[str, Any]) -> Iterator[Finding]:
             if budget[1].value == 0:
                 yield Finding(rule_id="FA-072", severity="warning", title="情况说明完成率与预算、决算数相符",
                               message=f"年初预算为{budget[1].raw}，却给出完成率{c.raw}", found=c.raw,
-                              evidence=[_claim_ev(k, c), _claim_ev(*budget)])
+                              evidence=[claim_ev(k, c), claim_ev(*budget)])
                 continue
             rate = (actual[1].value or Decimal(0)) / budget[1].value * 100
             if abs(rate - c.value) > _share_tolerance(c.value, actual[1], budget[1]):
                 yield Finding(rule_id="FA-072", severity="warning", title="情况说明完成率与预算、决算数相符",
                               message=f"决算{actual[1].raw}÷预算{budget[1].raw}应为{rate:.2f}%，情况说明印为{c.raw}",
                               expected=f"{rate:.2f}%", found=c.raw,
-                              evidence=[_claim_ev(k, c), _claim_ev(*actual), _claim_ev(*budget)])
+                              evidence=[claim_ev(k, c), claim_ev(*actual), claim_ev(*budget)])
 
 
 @rule("FA-073", "机关运行经费与公用经费", "final_accounts.narrative", "info", ("narrative_claim",))
@@ -183,10 +175,10 @@ def running_costs(doc: DocView, params: dict[str, Any]) -> Iterator[Finding]:
     if i is None or col is None or (cell := t.cell(i, col)).value is None:
         return
     for k, c in enumerate(doc.result.records):
-        if (isinstance(c, NarrativeClaim) and c.claim_kind == "total" and "机关运行经费" in c.metric
+        if (isinstance(c, NarrativeClaim) and c.claim_kind == "total" and "机关运行经费" in c.metric and c.zone != "self_evaluation"
                 and c.value is not None and c.unit in ("元", "万元", "亿元")):
             said = convert(c.value, c.unit, t.table.unit)
             if said != cell.value:
                 yield Finding(rule_id="FA-073", severity="info", title="机关运行经费与公用经费",
                               message=f"机关运行经费{c.raw}，基本支出表公用经费合计{fmt(cell.value)}{t.table.unit}",
-                              expected=fmt(cell.value), found=c.raw, evidence=[_claim_ev(k, c), cell.evidence])
+                              expected=fmt(cell.value), found=c.raw, evidence=[claim_ev(k, c), cell.evidence])

@@ -8,6 +8,7 @@ from typing import Any
 
 from checks.model import Evidence, Finding
 from checks.registry import rule
+from checks.rules_fa_text import claim_ev
 from checks.view import DocView
 from extraction.records import NarrativeClaim, ReportSection
 
@@ -31,11 +32,9 @@ def template_residue(doc: DocView, params: dict[str, Any]) -> Iterator[Finding]:
             continue
         shown = "、".join(dict.fromkeys(c.raw for _, c in claims)) or (m.group(0) if m else "")
         s = r.sources.get("text")
-        evidence = [Evidence(record=f"claim[{k}]", path="value", page=c.page,
-                             bbox=c.sources["value"].bbox if "value" in c.sources else None, quote=c.raw)
-                    for k, c in claims[:8]] or [Evidence(record=f"section[{i}]", path="text",
-                                                         page=s.page if s else None, bbox=s.bbox if s else None,
-                                                         quote=m.group(0) if m else "")]
+        evidence = [claim_ev(k, c) for k, c in claims[:8]] or [
+            Evidence(record=f"section[{i}]:{heading}", path="text", page=s.page if s else None,
+                     bbox=s.bbox if s else None, quote=m.group(0) if m else "")]
         yield Finding(rule_id="RP-001", severity="warning", title="模板残留",
                       message=f"“{heading}”一节有{max(len(claims), 1)}处模板占位符未填写（{shown[:40]}）",
                       found=shown[:40], evidence=evidence)

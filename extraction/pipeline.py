@@ -22,7 +22,7 @@ from extraction.layout.ingest import open_pdf, page_layout, page_text_lines, sha
 from extraction.layout.model import PageLayout, TextLine, Word
 from extraction.narrative_sections import Zone, find_zones, narrative_records
 from extraction.numbers import is_number_like, read_cell_number
-from extraction.records import DocKind, Document, ExtractionResult, Issue, decide_status
+from extraction.records import DocKind, Document, ExtractionResult, Issue, NarrativeClaim, ReportSection, decide_status
 
 log = logging.getLogger(__name__)
 MIN_CHARS = 20
@@ -67,7 +67,7 @@ def extract_bytes(path: Path, data: bytes, max_pages: int = 2000) -> ExtractionR
         forms, form_issues = _forms_safely(page_tables)
         tables = assemble(page_tables, read_cell_number)
         zones = find_zones([(ln.page, ln.bbox, ln.text) for pt in page_tables if not pt.toc for ln in pt.lines])
-        narrative = [r for zone, lines in _narrative_lines(pages or doc, zones, page_tables, tps)
+        narrative = [_in_zone(r, zone.kind) for zone, lines in _narrative_lines(pages or doc, zones, page_tables, tps)
                      for r in narrative_records(lines, title_block=zone.kind != "final_accounts")]
         meta = _document(path, data, doc.page_count, layouts)
     finally:
@@ -82,6 +82,12 @@ def extract_bytes(path: Path, data: bytes, max_pages: int = 2000) -> ExtractionR
     meta.status = decide_status(issues, bool(records))
     meta.issues = issues
     return ExtractionResult(document=meta, records=records, status=meta.status, issues=issues)
+
+
+def _in_zone(r: NarrativeClaim | ReportSection, kind: str) -> NarrativeClaim | ReportSection:
+    if isinstance(r, NarrativeClaim):
+        r.zone = "final_accounts" if kind == "final_accounts" else "self_evaluation"
+    return r
 
 
 def _forms_safely(page_tables: list[PageTables]) -> tuple[list[FormRecord], list[Issue]]:

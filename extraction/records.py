@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 Amount = Annotated[
     Decimal,
@@ -106,6 +106,8 @@ class NarrativeClaim(_Record):
     direction: Literal["增加", "减少", "持平"] | None = Field(default=None, description="增减方向 for yoy claims")
     page: int = Field(ge=1)
     section: str | None = Field(default=None, description="情况说明 section heading")
+    zone: Literal["final_accounts", "self_evaluation"] | None = Field(
+        default=None, description="说明所在部分: 决算情况说明 or 绩效评价/自评报告 (budget figures there are not 决算)")
 
 
 class ReportSection(_Record):
