@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 import checks.rules_fa  # noqa: F401  (registers the final-accounts rules)
+import checks.rules_fa_codes  # noqa: F401  (科目编码 vs 名称 against the shipped list)
 import checks.rules_fa_cross  # noqa: F401  (registers the cross-table rules)
 import checks.rules_fa_groups  # noqa: F401
 import checks.rules_fa_rows  # noqa: F401
@@ -16,6 +17,7 @@ import checks.rules_fa_text  # noqa: F401
 import checks.rules_report  # noqa: F401  (registers the report-level rules)
 import checks.rules_se  # noqa: F401  (registers the self-evaluation rules)
 import checks.rules_se_more  # noqa: F401
+import checks.rules_se_text  # noqa: F401
 from checks.model import Finding
 from checks.registry import REGISTRY
 from checks.view import DocView
@@ -56,9 +58,10 @@ def run_checks(result: ExtractionResult, config: Config | None = None) -> list[F
         if not conf.get("enabled", True):
             continue
         params = {**r.params, **{k: v for k, v in conf.items() if k not in ("enabled", "severity")}}
+        override = conf.get("severity") if conf.get("severity") != r.severity else None
         for f in r.fn(doc, params):
-            if "severity" in conf and f.severity != "info":
-                f.severity = conf["severity"]
+            if override and f.severity != "info":
+                f.severity = override  # the user re-rated the rule; a rule's own grading stands otherwise
             f.document_id = result.document.id
             out.append(f.with_fingerprint())
     return out

@@ -82,20 +82,24 @@ def _evidence(t: TableView, i: int) -> list[Evidence]:
 
 
 def _other_code(code: str, label: str) -> Entry | None:
-    """The catalogued item of the same level and family (2xx 功能, 3xx 经济) the printed label names, if any."""
-    for e in classification().values():
-        if e.code != code and len(e.code) == len(code) and e.code[0] == code[0] and any(
-                label == n or (len(label) >= 4 and label in n) for n in map(normalise, (e.name, *e.aliases))):
-            return e
-    return None
+    """The one catalogued item of the same level and family (2xx 功能, 3xx 经济) the printed label names, if any
+    (行政运行 names dozens of items: no hint then)."""
+    hits = [e for e in classification().values()
+            if e.code != code and len(e.code) == len(code) and e.code[0] == code[0] and any(
+                label == n or (len(label) >= 4 and label in n) for n in map(normalise, (e.name, *e.aliases)))]
+    return hits[0] if len(hits) == 1 else None
 
 
 def _finding(t: TableView, i: int, code: str, label: str, e: Entry) -> Finding:
     m = _CATALOGUE.search(e.source)
     msg = f"科目{code}印为“{label}”，{m.group(0) if m else e.source}中{code}为“{e.name}”"
-    if (other := _other_code(code, normalise(label, code))) is not None:
+    other = _other_code(code, normalise(label, code))
+    if other is not None:
         msg += f"；“{label}”对应的是{other.code}“{other.name}”，编码或名称可能填错"
-    return Finding(rule_id="FA-080", severity="warning", title="科目编码与名称不符", message=msg,
+    else:
+        msg += "（名称不规范，未对应其他科目）"
+    # naming another catalogued item is a mislabel (money under the wrong 科目); a local wording is a style issue
+    return Finding(rule_id="FA-080", severity="warning" if other else "info", title="科目编码与名称不符", message=msg,
                    expected=e.name, found=label, evidence=_evidence(t, i))
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from checks.model import Evidence, Finding, fmt
 from checks.registry import rule
 from checks.view import DocView
-from extraction.records import DeptSelfEvaluation, FundRow, ProjectSelfEvaluation
+from extraction.records import DeptSelfEvaluation, FundRow, Indicator, ProjectSelfEvaluation
 
 SE = ("project_self_evaluation",)
 NO_DEVIATION = {"", "无", "无偏差", "不存在偏差", "没有偏差", "/", "—", "-"}
@@ -128,19 +128,55 @@ def low_execution_top_grade(doc: DocView, params: dict[str, Any]) -> Iterator[Fi
                            ["funds.total.execution_rate", "grade"], f"执行率≥{limit}%", f"{fmt(row.execution_rate)}%")
 
 
-@rule("SE-006", "全部指标恰好达标且无偏差", "self_evaluation.plausibility", "warning", SE, min_indicators=3)
+@rule("SE-006", "全部指标恰好达标且无偏差", "self_evaluation.plausibility", "warning", SE + ("dept_self_evaluation",),
+      min_indicators=3, min_share=0.6, low_rate=60)
 def all_on_target(doc: DocView, params: dict[str, Any]) -> Iterator[Finding]:
-    """每项指标的实际完成值都恰好等于目标值，偏差说明全是“无/无偏差”：典型的照抄目标式自评。"""
-    for i, rec in _projects(doc):
-        inds = [x for x in rec.indicators if x.target_value is not None and x.actual_value is not None]
-        if len(inds) < int(params["min_indicators"]) or len(inds) < len(rec.indicators) * 0.8:
+    """实际完成值恰好等于目标值且偏差说明为“无/无偏差”的指标占多数：典型的照抄目标式自评。占比达 min_share 为提示，
+    八成以上为警告；全部如此、满意度也恰好等于目标而资金执行率低于 low_rate% 时为错误（目标全部“完成”而钱没花出去）。"""
+    for i, rec in _self_evaluations(doc):
+        if len(rec.indicators) < int(params["min_indicators"]):
             continue
-        exact = all(x.actual_value == x.target_value for x in inds)
-        silent = all((x.deviation_note or "").strip() in NO_DEVIATION for x in rec.indicators)
-        if exact and silent:
-            yield _finding("SE-006", "全部指标恰好达标且无偏差", "warning", i, rec,
-                           f"{len(inds)}项指标的实际完成值全部等于目标值，偏差说明均为“无”",
-                           [f"indicators[{k}].actual" for k in range(len(rec.indicators))[:6]])
+        exact = [x for x in rec.indicators if _exactly_on_target(x)]
+        share = Decimal(len(exact)) / len(rec.indicators)
+        if share < Decimal(str(params["min_share"])):
+            continue
+        satisfied = [x for x in exact if "满意" in (x.level3 or "") + (x.level2 or "")]
+        rate = _execution_rate(rec)
+        low = rate is not None and rate < Decimal(str(params["low_rate"]))
+        severity = "error" if share == 1 and satisfied and low else "warning" if share >= Decimal("0.8") else "info"
+        msg = (f"{len(exact)}/{len(rec.indicators)}项指标的实际完成值恰好等于目标值，偏差说明均为“无”"
+               + (f"，满意度指标也恰为{satisfied[0].actual}" if satisfied else "")
+               + (f"，而资金执行率{'仅' if low else '为'}{fmt(rate)}%" if rate is not None and rate < 100 else ""))
+        yield Finding(rule_id="SE-006", severity=severity, title="全部指标恰好达标且无偏差",  # type: ignore[arg-type]
+                      message=f"{_name(rec)}：{msg}", found=f"{len(exact)}/{len(rec.indicators)}",
+                      evidence=[_ev(i, rec, f"indicators[{k}].actual") for k in range(len(rec.indicators))[:6]])
+
+
+def _exactly_on_target(x: Indicator) -> bool:
+    """Actual equal to the target (as a number, or as printed text for 定性 indicators) and no deviation noted."""
+    if (x.deviation_note or "").strip() not in NO_DEVIATION:
+        return False
+    if x.target_value is not None and x.actual_value is not None:
+        return x.actual_value == x.target_value
+    return bool(x.actual) and "".join((x.actual or "").split()) == "".join((x.target or "").split())
+
+
+def _self_evaluations(doc: DocView) -> Iterator[tuple[int, ProjectSelfEvaluation | DeptSelfEvaluation]]:
+    for i, r in enumerate(doc.result.records):
+        if isinstance(r, ProjectSelfEvaluation | DeptSelfEvaluation):
+            yield i, r
+
+
+def _name(rec: ProjectSelfEvaluation | DeptSelfEvaluation) -> str:
+    if isinstance(rec, ProjectSelfEvaluation):
+        return f"项目“{rec.project_name}”"
+    return f"部门整体“{rec.department or ''}”"
+
+
+def _execution_rate(rec: ProjectSelfEvaluation | DeptSelfEvaluation) -> Decimal | None:
+    if isinstance(rec, ProjectSelfEvaluation):
+        return rec.funds.total.execution_rate if rec.funds.total else None
+    return next((r.execution_rate for r in rec.fund_rows if r.group is None and r.execution_rate is not None), None)
 
 
 @rule("SE-007", "资金行合计", "self_evaluation.funds", "error", SE)

@@ -73,6 +73,17 @@ def test_quiet_on_an_older_official_name(code: str, label: str) -> None:
     assert fa080(coded((code, label))) == []
 
 
+def test_no_hint_when_the_label_names_many_items() -> None:
+    fs = fa080(coded(("2080801", "行政运行")))
+    assert len(fs) == 1 and "对应的是" not in fs[0].message
+
+
+def test_a_local_wording_is_info_a_label_of_another_item_a_warning() -> None:
+    [local] = fa080(coded(("2101101", "医疗保险")))  # seed003: the code is right, the name is informal
+    [other] = fa080(coded(("2080801", "职业年金")))
+    assert (local.severity, other.severity) == ("info", "warning") and "不规范" in local.message
+
+
 def test_quiet_on_unknown_codes_and_empty_labels() -> None:
     assert "20921" not in classification()
     assert fa080(coded(("20921", "文物和陈列品购置"), ("9999999", "随便什么"), ("2080801", ""))) == []

@@ -22,7 +22,7 @@ from extraction.records import (
 D = Decimal
 
 
-def form(rate: str = "95.00", executed: str = "9.50", grade: str = "优", total: str = "100", scores: tuple = (45, 45),
+def form(rate: str = "100.00", executed: str = "10.00", grade: str = "优", total: str = "100", scores: tuple = (45, 45),
          weights: tuple = (45, 45), actual: tuple = ("98", "95"), notes: tuple = ("", ""), sub: str | None = "10.00",
          ) -> ExtractionResult:
     total_row = FundRow(label="年度资金总额", initial_budget=D("10.00"), annual_budget=D("10.00"), executed=D(executed),

@@ -79,7 +79,7 @@ def test_fa076_one_code_one_amount_in_text_and_table() -> None:
     assert len(msgs) == 1 and "1,470.37万元" in msgs[0] and "1,470.38万元" in msgs[0] and "第14页" in msgs[0]
     spend = table("支出决算表", [row("政府办公厅（室）及相关机构事务", code="20103", 本年支出合计="1470.40")])
     msgs = found(with_claims(spend, a), "FA-076")
-    assert msgs == ["warning:情况说明称政府办公厅（室）及相关机构事务支出20103款支出1,470.37万元，支出决算表科目20103为1,470.40万元"]
+    assert msgs == ["error:情况说明称政府办公厅（室）及相关机构事务支出20103款支出1,470.37万元，支出决算表科目20103为1,470.40万元"]
 
 
 def test_fa070_reads_only_final_accounts_text() -> None:
