@@ -9,6 +9,7 @@ from typing import Any
 from checks.model import Finding, fmt
 from checks.registry import rule
 from checks.view import Cell, DocView, TableView, norm_label
+from extraction.numbers import convert
 
 CROSS = ("final_accounts_table",)
 
@@ -18,17 +19,29 @@ def _first_col(t: TableView, section: str | None, prefer: tuple[str, ...]) -> st
     return next((c for c in cols if c in prefer), cols[0] if cols else None)
 
 
-def _mismatch(rule_id: str, title: str, what: str, a: Cell, a_name: str, b: Cell, b_name: str,
+def _mismatch(rule_id: str, title: str, what: str, a: Cell, ta: TableView, b: Cell, tb: TableView,
               severity: str = "error") -> Finding | None:
-    """One last-digit unit apart is a 尾差 (tables rounded separately from 元 figures): info, not an error."""
-    if a.value is None or b.value is None or a.value == b.value:
+    """The same quantity in two tables, compared in one unit. One last-digit unit apart is a 尾差 (tables rounded
+    separately from 元 figures): info. Equal digits under different units, or a factor of 10 000, is a 元/万元 slip."""
+    if a.value is None or b.value is None:
         return None
-    diff = a.value - b.value
-    tail = abs(diff) <= _last_unit(a.value, b.value)
-    msg = f"{what}：{a_name}为{fmt(a.value)}，{b_name}为{fmt(b.value)}，相差{fmt(diff)}"
-    return Finding(rule_id=rule_id, severity="info" if tail else severity, title=title,  # type: ignore[arg-type]
-                   message=msg + ("（尾数差异，可能是单位换算的四舍五入）" if tail else ""),
-                   expected=fmt(a.value), found=fmt(b.value), evidence=[a.evidence, b.evidence])
+    ua, ub = ta.table.unit, tb.table.unit
+    bv = convert(b.value, ub, ua) if ua and ub and ua != ub else b.value
+    if a.value == bv:
+        return None
+    diff = a.value - bv
+    b_step = convert(_last_unit(b.value), ub, ua) if ua and ub and ua != ub else _last_unit(b.value)
+    tail = abs(diff) <= max(_last_unit(a.value), b_step)
+    units = ua != ub and a.value == b.value or bv and abs(a.value / bv) in (Decimal(10000), Decimal("0.0001"))
+    msg = f"{what}：{ta.table.std_name}为{fmt(a.value)}{ua or ''}，{tb.table.std_name}为{fmt(b.value)}{ub or ''}"
+    if units:
+        msg += "（数字相同或相差一万倍：疑似元与万元混用或金额单位标错）"
+    elif tail:
+        msg += f"，相差{fmt(diff)}（尾数差异，可能是单位换算的四舍五入）"
+    else:
+        msg += f"，相差{fmt(diff)}"
+    return Finding(rule_id=rule_id, severity="info" if tail and not units else severity, title=title,  # type: ignore[arg-type]
+                   message=msg, expected=fmt(a.value), found=fmt(b.value), evidence=[a.evidence, b.evidence])
 
 
 def _last_unit(*values: Decimal) -> Decimal:
@@ -45,8 +58,8 @@ def _classes(rule_id: str, title: str, ov: TableView | None, ov_col: str | None,
         if not r.code or len(r.code) != 3:
             continue
         j = ov.find(norm_label(r.label), section="支出")
-        if j is not None and (f := _mismatch(rule_id, title, f"{r.code}{norm_label(r.label)}", ov.cell(j, ov_col),
-                                             ov.table.std_name, det.cell(i, det_col), det.table.std_name)):
+        if j is not None and (f := _mismatch(rule_id, title, f"{r.code}{norm_label(r.label)}", ov.cell(j, ov_col), ov,
+                                             det.cell(i, det_col), det)):
             yield f
 
 
@@ -87,8 +100,7 @@ def carryover_when_all_fiscal(doc: DocView, params: dict[str, Any]) -> Iterator[
         return
     for (names, _), pair in zip(pairs[1:], cells[1:], strict=True):
         if pair is not None and (f := _mismatch("FA-042", "收支总表与财政拨款总表的结转一致", names[0],
-                                                pair[0], "收入支出决算总表", pair[1], "财政拨款收入支出决算总表",
-                                                "warning")):
+                                                pair[0], ov, pair[1], fo, "warning")):
             yield f
     yield from _spending_classes(ov, fo)
 
@@ -106,7 +118,43 @@ def _spending_classes(ov: TableView, fo: TableView) -> Iterator[Finding]:
     for i, r in ov.rows("支出"):
         name = norm_label(r.label)
         j = fo.find(name, section="支出") if name not in _NOT_CLASSES else None
-        if j is not None and (f := _mismatch("FA-042", "收支总表与财政拨款总表的结转一致", name, ov.cell(i, a_col),
-                                             "收入支出决算总表", fo.cell(j, b_col), "财政拨款收入支出决算总表", "warning")):
+        if j is not None and (f := _mismatch("FA-042", "收支总表与财政拨款总表的结转一致", name, ov.cell(i, a_col), ov,
+                                             fo.cell(j, b_col), fo, "warning")):
             f.message += "；本年收入全部为财政拨款时，差额只能来自非财政拨款结转和结余的使用，请核对"
             yield f
+
+
+def _spend_col(t: TableView) -> str | None:
+    cols = t.value_columns()
+    for want in ("本年支出/合计", "本年支出合计", "合计", "小计"):
+        if want in cols:
+            return want
+    return next((c for c in cols if c.endswith(("合计", "小计"))), cols[0] if cols else None)
+
+
+@rule("FA-043", "财政拨款支出不超过该科目全部支出", "final_accounts.cross_table", "error", CROSS)
+def fiscal_part_within_total(doc: DocView, params: dict[str, Any]) -> Iterator[Finding]:
+    """同一功能分类科目：一般公共预算财政拨款支出决算表的数是支出决算表该科目的一部分，不能更大；数字相同而两表单位
+    不同、或相差一万倍，是元与万元混用。"""
+    total, fiscal = doc.table("支出决算表"), doc.table("一般公共预算财政拨款支出决算表")
+    if total is None or fiscal is None or (tc := _spend_col(total)) is None or (fc := _spend_col(fiscal)) is None:
+        return
+    rows = {r.code: i for i, r in total.rows() if r.code}
+    for j, r in fiscal.rows():
+        i = rows.get(r.code) if r.code else None
+        if i is None:
+            continue
+        a, b = total.cell(i, tc), fiscal.cell(j, fc)
+        f = _mismatch("FA-043", "财政拨款支出不超过该科目全部支出", f"科目{r.code}{norm_label(r.label)}", a, total, b, fiscal)
+        if f is None or f.severity == "info":
+            continue
+        if "一万倍" in f.message or _bigger(b, fiscal, a, total):
+            f.message += "；财政拨款部分不应大于全部支出" if "一万倍" not in f.message else ""
+            yield f
+
+
+def _bigger(b: Cell, tb: TableView, a: Cell, ta: TableView) -> bool:
+    if a.value is None or b.value is None:
+        return False
+    ua, ub = ta.table.unit, tb.table.unit
+    return (convert(b.value, ub, ua) if ua and ub and ua != ub else b.value) > a.value

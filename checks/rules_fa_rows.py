@@ -103,21 +103,34 @@ def shares_match_amounts(doc: DocView, params: dict[str, Any]) -> Iterator[Findi
         totals = [(k, c) for k, c in claims if c.claim_kind == "total" and c.amount_yuan is not None]
         if len(totals) < 2:
             continue
-        for n, (k, c) in enumerate(claims):
-            if c.claim_kind != "share" or c.value is None or n == 0:
-                continue
-            amount = next(((j, a) for j, a in reversed(claims[:n]) if a.claim_kind == "total"), None)
-            if amount is None or amount[1].amount_yuan is None:
-                continue
-            base_k, base = _base(claims[:n], amount, totals[0])
-            if base_k == amount[0] or not base.amount_yuan:
-                continue
-            share = amount[1].amount_yuan / base.amount_yuan * 100
-            if abs(share - c.value) > _share_tolerance(c.value, amount[1], base):
+        pairs = list(_share_pairs(claims, totals[0]))
+        sums: dict[int, Decimal] = {}
+        for (_, c), _, (base_k, _) in pairs:
+            sums[base_k] = sums.get(base_k, Decimal(0)) + (c.value or Decimal(0))
+        for (k, c), amount, (base_k, base) in pairs:
+            share = (amount[1].amount_yuan or Decimal(0)) / (base.amount_yuan or Decimal(1)) * 100
+            if abs(share - (c.value or Decimal(0))) > _share_tolerance(c.value or Decimal(0), amount[1], base):
+                forced = "（本段各项占比之和恰为100%：差额可能被并入了这一项）" if sums[base_k] == 100 else ""
                 yield Finding(rule_id="FA-071", severity="warning", title="情况说明占比与金额相符",
                               message=f"{amount[1].metric}{amount[1].raw}占{base.metric}{base.raw}应为{share:.2f}%，"
-                                      f"情况说明印为{c.raw}", expected=f"{share:.2f}%", found=c.raw,
+                                      f"情况说明印为{c.raw}{forced}", expected=f"{share:.2f}%", found=c.raw,
                               evidence=[claim_ev(k, c), claim_ev(amount[0], amount[1]), claim_ev(base_k, base)])
+
+
+Pair = tuple[int, NarrativeClaim]
+
+
+def _share_pairs(claims: list[Pair], first: Pair) -> Iterator[tuple[Pair, Pair, Pair]]:
+    """(share, the amount it is a share of, the whole) for every “X 金额，占 Y%” of a section."""
+    for n, (k, c) in enumerate(claims):
+        if c.claim_kind != "share" or c.value is None or n == 0:
+            continue
+        amount = next(((j, a) for j, a in reversed(claims[:n]) if a.claim_kind == "total"), None)
+        if amount is None or amount[1].amount_yuan is None:
+            continue
+        base = _base(claims[:n], amount, first)
+        if base[0] != amount[0] and base[1].amount_yuan:
+            yield (k, c), amount, base
 
 
 _WHOLE = ("总额", "合计", "总计")

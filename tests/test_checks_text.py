@@ -134,3 +134,39 @@ def test_seed002_sangong_in_the_self_evaluation_vs_the_tables(rendered_fixtures:
     assert any("1,400,987.54" in m and "1,301,809.72" in m for m in msgs), msgs
     assert not [f for f in findings if f.rule_id == "FA-070"]  # the report's budget figures are not 决算
     assert any("26,103,420.59" in f.message and "26,071,780.59" in f.message for f in findings if f.rule_id == "FA-042")
+
+
+def test_fa043_fiscal_part_not_above_the_total_and_unit_slips() -> None:
+    def pair(fiscal: str, fiscal_unit: str = "万元") -> ExtractionResult:
+        total = table("支出决算表", [row("行政运行", code="2010301", 本年支出合计="100.00")])
+        part = table("一般公共预算财政拨款支出决算表", [row("行政运行", code="2010301", 合计=fiscal)])
+        part.unit = fiscal_unit  # type: ignore[assignment]
+        return doc(total, part)
+
+    assert found(pair("90.00"), "FA-043") == [] and found(pair("900000.00", "元"), "FA-043") == []
+    [bigger] = found(pair("120.00"), "FA-043")
+    assert bigger.startswith("error:") and "120.00" in bigger and "不应大于" in bigger
+    [slip] = found(pair("100.00", "元"), "FA-043")  # same digits, one table says 元
+    assert "元与万元" in slip
+
+
+def test_cross_table_rules_compare_in_one_unit() -> None:
+    ov = table("收入支出决算总表", [row("一般公共服务支出", "支出", 决算数="90.00")])
+    ex = table("支出决算表", [row("一般公共服务支出", code="201", 本年支出合计="900000.00")])
+    ex.unit = "元"
+    assert found(doc(ov, ex), "FA-040") == []
+    ex.rows[0].cells["本年支出合计"] = D("90.00")  # the digits of 万元 under a 元 header
+    [slip] = found(doc(ov, ex), "FA-040")
+    assert slip.startswith("error:") and "元与万元" in slip
+    ex.rows[0].cells["本年支出合计"] = D("950000.00")
+    [gap] = found(doc(ov, ex), "FA-040")
+    assert "95.00" not in gap and "950,000.00元" in gap and "元与万元" not in gap
+
+
+def test_fa071_names_shares_forced_to_one_hundred() -> None:
+    s = "财政拨款支出100.00万元，其中：甲支出60.00万元，占60.10%；乙支出40.00万元，占39.90%"
+    cs = [claim("total", "财政拨款支出合计", "100.00万元", "100.00", "万元", s),
+          claim("total", "甲支出", "60.00万元", "60.00", "万元", s), claim("share", "甲支出", "60.10%", "60.10", "%", s),
+          claim("total", "乙支出", "40.00万元", "40.00", "万元", s), claim("share", "乙支出", "39.90%", "39.90", "%", s)]
+    msgs = found(with_claims(*cs), "FA-071")
+    assert len(msgs) == 2 and all("恰为100%" in m for m in msgs)
