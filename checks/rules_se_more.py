@@ -3,6 +3,7 @@ missed yet scored in full (pure)."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from decimal import Decimal
@@ -179,3 +180,38 @@ def result_copies_goal(doc: DocView, params: dict[str, Any]) -> Iterator[Finding
             yield _finding("SE-014", "实际完成情况照抄年度目标", "warning", i, rec,
                            f"实际完成情况与年度总体目标相同（“{(rec.result_text or '')[:30]}…”）",
                            ["goal_text", "result_text"])
+
+
+_RANGE = re.compile(r"^\s*(≥|≤|>|<|＞|＜|>=|<=)")
+
+
+@rule("SE-020", "实际完成值填成了指标区间", "self_evaluation.plausibility", "warning", SE)
+def actual_is_a_range(doc: DocView, params: dict[str, Any]) -> Iterator[Finding]:
+    """实际完成值应是一个实际数（如 97%），印成“≥98%”这样的区间，等于照抄了指标值，没有报告实际完成了多少。"""
+    for i, rec in _projects(doc):
+        if rec.funds.total is not None and rec.funds.total.executed == 0:
+            continue  # a project that did not run is SE-021's
+        hits = [k for k, x in enumerate(rec.indicators) if x.actual and _RANGE.match(x.actual)]
+        if hits:
+            shown = "、".join(f"{rec.indicators[k].level3}“{rec.indicators[k].actual}”" for k in hits[:3])
+            yield _finding("SE-020", "实际完成值填成了指标区间", "warning", i, rec,
+                           f"{len(hits)}项指标的实际完成值是区间而不是实际数：{shown}",
+                           [f"indicators[{k}].actual" for k in hits[:6]], "实际数", rec.indicators[hits[0]].actual)
+
+
+@rule("SE-021", "预算资金未执行", "self_evaluation.funds", "warning", SE)
+def funds_not_spent(doc: DocView, params: dict[str, Any]) -> Iterator[Finding]:
+    """全年预算安排了资金而全年执行数为 0：项目未开展、资金闲置，要看是否按规定收回或调整；预算本身为 0 的空表为提示。"""
+    for i, rec in _projects(doc):
+        row = rec.funds.total
+        if row is None or row.executed is None or row.executed != 0 or row.annual_budget is None:
+            continue
+        unit = rec.funds.unit or ""
+        if row.annual_budget > 0:
+            yield _finding("SE-021", "预算资金未执行", "warning", i, rec,
+                           f"全年预算数{fmt(row.annual_budget)}{unit}，全年执行数0，执行率{fmt(row.execution_rate)}%，"
+                           f"总分{fmt(rec.total_score)}", ["funds.total.annual_budget", "funds.total.executed"])
+        else:
+            yield _finding("SE-021", "预算资金未执行", "info", i, rec,
+                           "全年预算数与执行数均为0，仍填报了自评表（项目未开展）",
+                           ["funds.total.annual_budget", "funds.total.executed"])

@@ -122,7 +122,7 @@ def arrival_rate(doc: DocView, params: dict[str, Any]) -> Iterator[Finding]:
     if len(projects) != 1:
         return  # which project a report paragraph is about is only certain when there is one
     i, rec = projects[0]
-    budget = rec.funds.total.annual_budget if rec.funds.total else None
+    budget = _budget(rec)
     sections = list(_sections(doc))
     rate = next(((k, r, m) for k, r in sections for m in _ARRIVAL_RATE.finditer(r.text)), None)
     amount = next(((k, r, m) for k, r in sections for m in _ARRIVED.finditer(r.text)), None)
@@ -138,3 +138,10 @@ def arrival_rate(doc: DocView, params: dict[str, Any]) -> Iterator[Finding]:
                               f"到位率应为{want:.2f}%", expected=f"{want:.2f}%", found=f"{rate[2].group(1)}%",
                       evidence=[_section_ev(rate[0], rate[1], rate[2].group(0)),
                                 _section_ev(amount[0], amount[1], amount[2].group(0))])
+
+
+def _budget(rec: ProjectSelfEvaluation) -> Decimal | None:
+    """全年预算数 (else 年初预算数) of the total row, else of the first fund row that prints one (五华区 forms print
+    the money on the 明细 row, not on 合计)."""
+    rows = [r for r in (rec.funds.total, *rec.funds.others) if r is not None]
+    return next((v for r in rows for v in (r.annual_budget, r.initial_budget) if v), None)

@@ -107,3 +107,21 @@ def test_se006_severity_grows_with_the_share_on_target() -> None:
     assert [s for s, _ in found(with_records(base, _dept(["95", "95", "97", "96"], "77.63")), "SE-006")] == []
     three_of_four = found(with_records(base, _dept(["95", "95", "95", "99"], "77.63")), "SE-006")
     assert [s for s, _ in three_of_four] == ["info"] and "3/4" in three_of_four[0][1]
+
+
+def test_se020_actual_printed_as_a_range() -> None:
+    res = form(actual=("98", "95"))
+    assert found(res, "SE-020") == []
+    res.records[0].indicators[1].actual = "≥95%"  # type: ignore[union-attr]
+    [(severity, msg)] = found(res, "SE-020")
+    assert severity == "warning" and "≥95%" in msg and "1项" in msg
+
+
+def test_se021_budget_not_spent() -> None:
+    assert found(form(), "SE-021") == []
+    idle = form(rate="0.00", executed="0")
+    [(severity, msg)] = found(idle, "SE-021")
+    assert severity == "warning" and "10.00" in msg and "执行率0.00%" in msg
+    empty = form(rate="0.00", executed="0")
+    empty.records[0].funds.total.annual_budget = D(0)  # type: ignore[union-attr]
+    assert [s for s, _ in found(empty, "SE-021")] == ["info"]
