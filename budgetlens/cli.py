@@ -111,3 +111,17 @@ def check(
     from budgetlens.checking import check_paths
 
     raise typer.Exit(check_paths(paths, out, config or get_settings().rules_config, err))
+
+
+@app.command()
+def rules(markdown: bool = typer.Option(False, "--markdown", help="print docs/rules.md")) -> None:
+    """List the rules: id, family, default severity, title (and with --markdown, what each checks)."""
+    from budgetlens.checking import rules_markdown
+
+    text = rules_markdown()
+    if markdown:
+        typer.echo(text)
+        return
+    for line in text.splitlines():
+        if line.startswith("| ") and not line.startswith(("| id", "|---")):
+            typer.echo("  ".join(c.strip() for c in line.strip("|").split("|")[:4]))
