@@ -145,3 +145,34 @@ def _budget(rec: ProjectSelfEvaluation) -> Decimal | None:
     the money on the 明细 row, not on 合计)."""
     rows = [r for r in (rec.funds.total, *rec.funds.others) if r is not None]
     return next((v for r in rows for v in (r.annual_budget, r.initial_budget) if v), None)
+
+
+_NOTHING = {"", "无", "暂无", "没有", "/", "—", "-", "无问题", "不存在"}
+
+
+def _lost_points(doc: DocView) -> Decimal:
+    """Points the document's own scoring took off: 总分值 − 总得分 of the scoring tables, else of the projects."""
+    tables = [r for r in doc.result.records if isinstance(r, ScoringTable) and r.total_score is not None]
+    if tables:
+        return sum(((t.total_weight or Decimal(100)) - (t.total_score or Decimal(0)) for t in tables[:1]), Decimal(0))
+    return sum(((p.total_weight or Decimal(100)) - p.total_score for _, p in _projects(doc) if p.total_score is not None),
+               Decimal(0))
+
+
+@rule("SE-017", "问题清单全是“无”却扣了分", "self_evaluation.narrative", "warning",
+      ("report_section", "scoring_table"), min_entries=3, min_share=0.8)
+def empty_problem_list(doc: DocView, params: dict[str, Any]) -> Iterator[Finding]:
+    """评价扣了分，问题清单（或“存在的问题”各项）却几乎全填“无”：扣分的原因没有落实到问题上。"""
+    entries = [(i, r) for i, r in _sections(doc) if any("问题清单" in h for h in r.heading_path)]
+    entries += [(i, r) for i, r in enumerate(doc.result.records) if isinstance(r, ReportSection) and not r.text
+                and any("问题清单" in h for h in r.heading_path[:-1]) and len(r.heading_path) >= 3]
+    if len(entries) < int(params["min_entries"]):
+        return
+    empty = [(i, r) for i, r in entries if "".join(r.text.split()) in _NOTHING]
+    lost = _lost_points(doc)
+    if lost > 0 and Decimal(len(empty)) / len(entries) >= Decimal(str(params["min_share"])):
+        i, r = empty[0]
+        yield Finding(rule_id="SE-017", severity="warning", title="问题清单全是“无”却扣了分",
+                      message=f"问题清单{len(entries)}项中{len(empty)}项为“无”或空白，而评分共扣了{fmt(lost)}分",
+                      expected="扣分对应的问题", found=f"{len(empty)}/{len(entries)}项为“无”",
+                      evidence=[_section_ev(k, s, s.text or "（空白）") for k, s in empty[:6]])

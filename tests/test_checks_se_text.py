@@ -125,3 +125,17 @@ def test_se021_budget_not_spent() -> None:
     empty = form(rate="0.00", executed="0")
     empty.records[0].funds.total.annual_budget = D(0)  # type: ignore[union-attr]
     assert [s for s, _ in found(empty, "SE-021")] == ["info"]
+
+
+def _problem_list(texts: list[str]) -> list[ReportSection]:
+    title = "某项目绩效评价问题清单"
+    return [ReportSection(heading_path=[title, f"类别{k // 2}", str(k % 2 + 1)], text=t, pages=[8])
+            for k, t in enumerate(texts)]
+
+
+def test_se017_problem_list_all_none_beside_lost_points() -> None:
+    lost = form(total="91", scores=(40, 41))  # 9 points off
+    [(severity, msg)] = found(with_records(lost, *_problem_list(["无"] * 10 + ["绩效管理认识不够", ""])), "SE-017")
+    assert severity == "warning" and "12项中11项" in msg and "9.00" in msg
+    assert found(with_records(lost, *_problem_list(["无", "资金拨付滞后", "台账不全", "无"])), "SE-017") == []
+    assert found(with_records(form(), *_problem_list(["无"] * 6)), "SE-017") == []  # nothing lost, nothing to list
