@@ -38,6 +38,7 @@ class PageTables:
     lines: list[TextRow]  # text outside the grids, top to bottom
     toc: bool = False
     form_grids: list[Grid] = field(default_factory=list)  # self-evaluation forms, kept out of the tables
+    table_grids: list[Grid] = field(default_factory=list)  # the grids `assemble` read (no other reader takes them)
 
 
 @dataclass(slots=True)
@@ -83,6 +84,7 @@ def assemble(pages: list[PageTables], read_number: NumberReader) -> list[FinalAc
                 tables.append(current.table)
             else:
                 continue
+            pt.table_grids.append(grid)
             _note_empty(current.table, _lines_between(pt, grid, gi, above=False))
     _resolve_sangong(tables)
     for t in tables:

@@ -23,6 +23,7 @@ from extraction.layout.model import PageLayout, TextLine, Word
 from extraction.narrative_sections import Zone, find_zones, narrative_records
 from extraction.numbers import is_number_like, read_cell_number
 from extraction.records import DocKind, Document, ExtractionResult, Issue, NarrativeClaim, ReportSection, decide_status
+from extraction.text_grids import clip_zones, read_text_grids
 
 log = logging.getLogger(__name__)
 MIN_CHARS = 20
@@ -66,14 +67,16 @@ def extract_bytes(path: Path, data: bytes, max_pages: int = 2000) -> ExtractionR
         page_tables = [_page_tables(pages[i] if keep else doc[i], pl, tps[i]) for i, pl in enumerate(layouts)]
         forms, form_issues = _forms_safely(page_tables)
         tables = assemble(page_tables, read_cell_number)
+        grid_sections, grid_starts, grid_issues = _text_grids_safely(page_tables)  # grids no reader above took
         zones = find_zones([(ln.page, ln.bbox, ln.text) for pt in page_tables if not pt.toc for ln in pt.lines])
+        zones = clip_zones(zones, grid_starts)
         narrative = [_in_zone(r, zone.kind) for zone, lines in _narrative_lines(pages or doc, zones, page_tables, tps)
                      for r in narrative_records(lines, title_block=zone.kind != "final_accounts")]
         meta = _document(path, data, doc.page_count, layouts)
     finally:
         doc.close()
-    records = [*tables, *narrative, *forms]
-    issues = [*form_issues, *(i for r in records for i in r.issues)]
+    records = [*tables, *narrative, *grid_sections, *forms]
+    issues = [*form_issues, *grid_issues, *(i for r in records for i in r.issues)]
     meta.doc_kinds = _doc_kinds(records)
     if not records:
         issues.append(Issue(code="no_disclosure_content", severity="error",
@@ -113,6 +116,16 @@ def _forms(page_tables: list[PageTables]) -> list[FormRecord]:
         last_was_form = bool(mine) and (not pt.grids or mine[-1].bbox[1] > pt.grids[-1].bbox[1])
     lines = [ln for pt in page_tables for ln in pt.lines]
     return read_forms(grids, lines) if grids else []
+
+
+def _text_grids_safely(pts: list[PageTables]) -> tuple[list[ReportSection], list[tuple[int, float]], list[Issue]]:
+    """Text grids (问题清单, 工作底稿) are read last; a failure there must not lose the tables and forms."""
+    try:
+        return (*read_text_grids(pts), [])
+    except Exception as exc:
+        log.exception("reading text grids failed")
+        return [], [], [Issue(code="text_grids_not_read", severity="warning", message="the text tables (问题清单 …) "
+                              f"of this document could not be read ({type(exc).__name__}: {exc}); please report it")]
 
 
 def _titled(pt: PageTables, grid: Grid) -> bool:

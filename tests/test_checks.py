@@ -194,6 +194,7 @@ def test_readme_anomalies_are_found(rendered_fixtures: dict) -> None:
     assert any("咨询台新建数量" in m for m in zero) and any("免费刻制印章数量" in m for m in zero)
     assert any("100%" in m and "293.08" in m for m in msgs(s1, "SE-019"))  # 到位率 100 % though 293.08 of 397.80
     assert any("决策" in m and "40.00" in m for m in msgs(s1, "SE-012"))
+    assert any("12项中11项" in m and "9.00" in m for m in msgs(s1, "SE-017"))  # the problem list is all 无
     assert any("131,640.00" in m and "131,599.77" in m for m in msgs(s2, "SE-007"))
     assert any("春节走访慰问经费" in m for m in msgs(s2, "SE-009"))
     assert any("编印期数" in m for m in msgs(s2, "SE-010"))
@@ -203,6 +204,7 @@ def test_readme_anomalies_are_found(rendered_fixtures: dict) -> None:
     assert any("1,470.37" in m and "1,470.38" in m for m in msgs(s3, "FA-076"))
     assert any("129.14" in m and "129.13" in m for m in msgs(s3, "FA-076"))
     assert any("2080801" in m and "职业年金" in m and "死亡抚恤" in m for m in msgs(s3, "FA-080"))
+    assert any("96.27" in m and "良好" in m for m in msgs(s3, "SE-018"))  # 94.25 优 in one place, 良好等次 in 底稿
     carry = msgs(("seed004_fa", "printed"), "FA-042")
     assert any("4,195.37" in m and "4,194.37" in m for m in carry) and any("11.59" in m for m in carry)
     idle = msgs(("seed004_se", "original"), "SE-021")  # 004: 0 % execution, score 0
