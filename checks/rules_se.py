@@ -17,8 +17,10 @@ GRADE_BANDS = [("优", 90), ("良", 80), ("中", 60), ("差", 0)]
 
 
 def _projects(doc: DocView) -> Iterator[tuple[int, ProjectSelfEvaluation]]:
+    """A form printed with a shifted block is left to DQ-001: its numbers sit under the wrong headers, so sums and
+    scores computed from them would accuse the wrong thing."""
     for i, r in enumerate(doc.result.records):
-        if isinstance(r, ProjectSelfEvaluation):
+        if isinstance(r, ProjectSelfEvaluation) and not any(x.code == "column_shift" for x in r.issues):
             yield i, r
 
 
@@ -163,7 +165,8 @@ def _exactly_on_target(x: Indicator) -> bool:
 
 def _self_evaluations(doc: DocView) -> Iterator[tuple[int, ProjectSelfEvaluation | DeptSelfEvaluation]]:
     for i, r in enumerate(doc.result.records):
-        if isinstance(r, ProjectSelfEvaluation | DeptSelfEvaluation):
+        if isinstance(r, ProjectSelfEvaluation | DeptSelfEvaluation) and not any(
+                x.code == "column_shift" for x in r.issues):
             yield i, r
 
 

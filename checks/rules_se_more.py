@@ -131,6 +131,17 @@ def _children(nodes: list, k: int) -> list:  # type: ignore[type-arg]
     return out
 
 
+def _merged_with_next(t: ScoringTable, k: int, rest: Decimal) -> str | None:
+    """The next node of the same level prints no weight and its children make up the difference: one weight cell
+    printed over two rows (001: 决策 40 = 决策 20 + 过程 20)."""
+    level = t.nodes[k].level
+    nxt = next((m for m, n in enumerate(t.nodes[k + 1:], k + 1) if n.level <= level), None)
+    if nxt is None or t.nodes[nxt].level != level or t.nodes[nxt].weight is not None:
+        return None
+    kids = [m.weight for m in _children(t.nodes, nxt)]
+    return t.nodes[nxt].name if kids and None not in kids and sum(kids, Decimal(0)) == rest else None  # type: ignore[arg-type]
+
+
 def _weights_add_up(t: ScoringTable, ref: str) -> Iterator[Finding]:
     for k, n in enumerate(t.nodes):
         kids = _children(t.nodes, k)
@@ -139,8 +150,11 @@ def _weights_add_up(t: ScoringTable, ref: str) -> Iterator[Finding]:
             continue
         s = sum(weights, Decimal(0))
         if s != n.weight:
-            yield Finding(rule_id="SE-012", severity="error", title="评分表分值与得分合计",
-                          message=f"评分表“{t.title}”中“{n.name}”分值为{fmt(n.weight)}，其下级分值之和为{fmt(s)}",
+            merged = _merged_with_next(t, k, n.weight - s)
+            yield Finding(rule_id="SE-012", severity="info" if merged else "error", title="评分表分值与得分合计",
+                          message=f"评分表“{t.title}”中“{n.name}”分值为{fmt(n.weight)}，其下级分值之和为{fmt(s)}"
+                                  + (f"；下一项“{merged}”没有印分值而其下级正好是{fmt(n.weight - s)}：分值单元格"
+                                     "可能跨了两行（合并单元格），请对照原表" if merged else ""),
                           expected=fmt(s), found=fmt(n.weight),
                           evidence=[Evidence(record=ref, path=f"nodes[{k}].weight", page=t.pages[0] if t.pages else None,
                                              quote=n.name)])

@@ -139,3 +139,27 @@ def test_se017_problem_list_all_none_beside_lost_points() -> None:
     assert severity == "warning" and "12项中11项" in msg and "9.00" in msg
     assert found(with_records(lost, *_problem_list(["无", "资金拨付滞后", "台账不全", "无"])), "SE-017") == []
     assert found(with_records(form(), *_problem_list(["无"] * 6)), "SE-017") == []  # nothing lost, nothing to list
+
+
+def test_a_shifted_form_is_left_to_dq001() -> None:
+    from extraction.records import Issue
+
+    res = form(total="98")  # SE-001 would fire
+    res.records[0].issues.append(Issue(code="column_shift", message="shifted", page=1))  # type: ignore[union-attr]
+    fired = {f.rule_id for f in run_checks(res)}
+    assert "SE-001" not in fired and "DQ-001" in fired
+
+
+def test_se012_weight_cell_over_two_rows_is_info() -> None:
+    def tree(next_weight: str | None) -> ScoringTable:
+        w = D(next_weight) if next_weight else None
+        return ScoringTable(title="评分", nodes=[
+            ScoringNode(level=1, path=["决策"], name="决策", weight=D(40)),
+            ScoringNode(level=2, path=["决策", "a"], name="a", weight=D(20), score=D(20)),
+            ScoringNode(level=1, path=["过程"], name="过程", weight=w),
+            ScoringNode(level=2, path=["过程", "b"], name="b", weight=D(20), score=D(20))], pages=[2])
+
+    base = ExtractionResult(document=Document(id="d", file_name="x.pdf"), records=[])
+    [(severity, msg)] = found(with_records(base, tree(None)), "SE-012")
+    assert severity == "info" and "合并单元格" in msg
+    assert [s for s, _ in found(with_records(base, tree("20")), "SE-012")] == ["error"]
