@@ -182,6 +182,9 @@ def _execution_rate(rec: ProjectSelfEvaluation | DeptSelfEvaluation) -> Decimal 
     return next((r.execution_rate for r in rec.fund_rows if r.group is None and r.execution_rate is not None), None)
 
 
+_FUND_COLUMNS = {"initial_budget": "年初预算数", "annual_budget": "全年预算数", "executed": "全年执行数"}
+
+
 @rule("SE-007", "资金行合计", "self_evaluation.funds", "error", SE)
 def fund_rows_add_up(doc: DocView, params: dict[str, Any]) -> Iterator[Finding]:
     """年度资金总额 = 当年财政拨款 + 上年结转资金 + 非财政拨款，每一栏 (only where the sub-rows print numbers)."""
@@ -198,5 +201,5 @@ def fund_rows_add_up(doc: DocView, params: dict[str, Any]) -> Iterator[Finding]:
             s = sum((v for v in vals if v is not None), Decimal(0))
             if s != total:
                 yield _finding("SE-007", "资金行合计", "error", i, rec,
-                               f"{col}：年度资金总额{fmt(total)}，分项之和{fmt(s)}",
+                               f"{_FUND_COLUMNS[col]}：年度资金总额{fmt(total)}，分项之和{fmt(s)}",
                                [f"funds.total.{col}"], fmt(s), fmt(total))
