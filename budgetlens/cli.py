@@ -125,3 +125,50 @@ def rules(markdown: bool = typer.Option(False, "--markdown", help="print docs/ru
     for line in text.splitlines():
         if line.startswith("| ") and not line.startswith(("| id", "|---")):
             typer.echo("  ".join(c.strip() for c in line.strip("|").split("|")[:4]))
+
+
+@app.command()
+def run(
+    paths: list[str] = typer.Argument(..., help="PDF files, directories (walked) or globs"),
+    config: Path | None = typer.Option(None, "--config", help="rule configuration YAML over the defaults"),
+) -> None:
+    """Extract, check and store documents for review (the store: BUDGETLENS_DATABASE_URL or data_dir/budgetlens.db).
+    Exit code 1 when any file failed (it is stored with its reason)."""
+    from budgetlens.intake import intake_file
+    from budgetlens.store import Store
+    from checks.engine import load_config
+
+    settings = get_settings()
+    files = expand_paths(paths)
+    if not files:
+        err.print("[red]no files matched[/red]")
+        raise typer.Exit(2)
+    store, conf = Store(settings.store_url()), load_config(config or settings.rules_config)
+    failed = 0
+    with _progress(settings.progress) as progress:
+        task = progress.add_task("extract + check + store", total=len(files))
+        for f in files:
+            out = intake_file(store, f, settings, conf)
+            failed += out.status == "failed"
+            if out.status == "failed":
+                err.print(f"[red]failed[/red] {f.name}: {out.reason}")
+            progress.update(task, advance=1, description=f"{out.file_name[:40]} [{out.status}] {out.findings} findings")
+    err.print(f"{len(files)} file(s) stored in {settings.store_url()}: {len(files) - failed} read, {failed} failed")
+    raise typer.Exit(1 if failed else 0)
+
+
+@app.command()
+def review(
+    port: int | None = typer.Option(None, "--port", help="default: BUDGETLENS_APP_PORT (8501)"),
+    browser: bool = typer.Option(False, "--browser/--no-browser", help="open a browser window"),
+) -> None:
+    """Start the review app on the existing store and print its URL."""
+    import subprocess
+
+    settings = get_settings()
+    port = port or settings.app_port
+    app_file = Path(__file__).resolve().parents[1] / "review_app" / "app.py"
+    err.print(f"review app: http://localhost:{port}  (store: {settings.store_url()})")
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app_file), "--server.port", str(port),
+           "--server.headless", str(not browser).lower(), "--browser.gatherUsageStats", "false"]
+    raise typer.Exit(subprocess.call(cmd))

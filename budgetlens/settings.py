@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -21,6 +21,18 @@ class Settings(BaseSettings):
     )
     progress: bool = Field(default=True, description="show progress bars on a terminal")
     rules_config: Path | None = Field(default=None, description="rule configuration YAML over the shipped defaults")
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("BUDGETLENS_DATABASE_URL", "DATABASE_URL"),
+        description="SQLAlchemy URL of the review store (PostgreSQL: postgresql+psycopg://…); default SQLite in data_dir")
+    reviewer: str | None = Field(default=None, description="reviewer name for decisions made from the CLI")
+    app_port: int = Field(default=8501, description="port of the review app (budgetlens review)")
+
+    def store_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'budgetlens.db').resolve()}"
+
+    def files_dir(self) -> Path:
+        """Where the store keeps its copy of every PDF (named by sha256), for the app to render."""
+        return self.data_dir / "files"
 
 
 @lru_cache(maxsize=1)

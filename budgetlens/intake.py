@@ -1,0 +1,105 @@
+"""One file into the store: keep a copy of the PDF, extract, check, store (one transaction). Used by `budgetlens run`
+and by the app's upload; a file that cannot be read is stored as failed with its reason, never dropped."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from budgetlens.review import ingest
+from budgetlens.settings import Settings
+from budgetlens.store import Store
+from checks.engine import Config
+from extraction.pipeline import extract_file
+
+
+@dataclass
+class Intake:
+    document_id: str
+    file_name: str
+    status: str  # ok | partial | failed
+    findings: int
+    reason: str = ""
+
+
+def keep_copy(path: Path, files_dir: Path) -> Path | None:
+    """Copy the PDF to files_dir/<sha256>.pdf (atomic rename, so a crash leaves no half file)."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    target = files_dir / f"{hashlib.sha256(data).hexdigest()}.pdf"
+    if not target.exists():
+        files_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=files_dir, suffix=".part")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, target)
+    return target
+
+
+def intake_file(store: Store, path: Path, settings: Settings, config: Config | None = None,
+                file_name: str | None = None) -> Intake:
+    max_bytes = int(settings.max_file_mb * 1024 * 1024)
+    result = extract_file(path, max_pages=settings.max_pages, max_bytes=max_bytes)
+    copy = keep_copy(path, settings.files_dir()) if result.status != "failed" else None
+    result.document.file_name = file_name or path.name
+    if not result.document.id:
+        result.document.id = hashlib.sha256(str(path).encode()).hexdigest()  # unreadable: keyed by its path
+    findings = ingest(store, result, str(copy) if copy else None, config)
+    reason = "; ".join(i.message for i in result.issues if i.severity == "error") if result.status == "failed" else ""
+    return Intake(result.document.id, result.document.file_name, result.status, len(findings), reason)
+
+
+def stage_upload(store: Store, name: str, data: bytes, settings: Settings) -> int:
+    """Keep the uploaded bytes on disk and queue a job for them (before any parsing: a crash loses nothing)."""
+    from budgetlens.store import JobRow
+
+    staging = settings.data_dir / "uploads"
+    staging.mkdir(parents=True, exist_ok=True)
+    target = staging / f"{hashlib.sha256(data).hexdigest()[:16]}-{Path(name).name}"
+    fd, tmp = tempfile.mkstemp(dir=staging, suffix=".part")
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    os.replace(tmp, target)
+    with store.session() as s:
+        job = JobRow(file_name=Path(name).name, staged_path=str(target), state="queued")
+        s.add(job)
+        s.flush()
+        return job.id
+
+
+def run_job(store: Store, job_id: int, settings: Settings, config: Config | None = None) -> Intake:
+    """Process one queued upload; its state tells the app (and a restarted app) where it got to."""
+    from budgetlens.store import JobRow, now
+
+    with store.session() as s:
+        job = s.get(JobRow, job_id)
+        if job is None:
+            raise ValueError(f"no upload job {job_id}")
+        job.state, job.updated_at = "running", now()
+        path, name = Path(job.staged_path), job.file_name
+    try:
+        out = intake_file(store, path, settings, config, file_name=name)
+        state, reason = ("failed", out.reason) if out.status == "failed" else ("done", "")
+    except Exception as exc:  # noqa: BLE001 - one bad upload must not stop the others
+        out = Intake("", name, "failed", 0, f"{type(exc).__name__}: {exc}")
+        state, reason = "failed", out.reason
+    with store.session() as s:
+        job = s.get(JobRow, job_id)
+        if job is not None:
+            job.state, job.reason, job.document_id, job.updated_at = state, reason, out.document_id or None, now()
+    return out
+
+
+def recover_interrupted(store: Store) -> int:
+    """Jobs left running by a killed app: mark them interrupted (their staged files stay for a retry)."""
+    from budgetlens.store import JobRow, now
+
+    with store.session() as s:
+        n = s.query(JobRow).filter(JobRow.state == "running").update({JobRow.state: "interrupted",
+                                                                      JobRow.updated_at: now()})
+    return int(n)
