@@ -8,7 +8,8 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 SHARED ?= ../shared
 OUT ?= out
 
-.PHONY: run test check bench venv system-deps fixtures clean
+.PHONY: run test check bench venv system-deps fixtures corpus clean
+PORT ?= 8501
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,10 +19,11 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-# Debian packages the tests and fixture renderer use (CJK fonts for rendering, poppler for page checks).
+# Debian packages the tests and fixture renderer use (CJK fonts for rendering, poppler for page checks, chromium for
+# the browser tests of the review app: Playwright drives it, it never downloads a browser).
 system-deps:
 	@missing=""; \
-	for p in fonts-noto-cjk poppler-utils; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	for p in fonts-noto-cjk poppler-utils chromium; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
 	    echo "installing:$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
@@ -31,13 +33,20 @@ system-deps:
 fixtures: venv
 	$(PY) -m eval.render --out build/fixtures
 
-run: venv system-deps fixtures
+# The sample corpus: every rendered fixture under its own name (the eval folders all call it document.pdf).
+corpus: fixtures
+	@mkdir -p build/corpus
+	@for d in build/fixtures/*/; do cp "$$d/document.pdf" "build/corpus/$$(basename $$d).pdf"; done
+	@echo "sample corpus: $$(ls build/corpus | wc -l) PDFs in build/corpus"
+
+run: venv system-deps corpus
 	@mkdir -p $(OUT)
-	$(BIN)/budgetlens extract build/fixtures --out $(OUT)/fixtures.jsonl || true
-	@if [ -d "$(SHARED)/corpus/real" ]; then \
-	  $(BIN)/budgetlens extract "$(SHARED)/corpus/real" --out $(OUT)/real.jsonl || true; \
-	else echo "$(SHARED)/corpus/real not found: skipping the real PDFs"; fi
 	$(BIN)/budgetlens eval eval/fixtures build/fixtures --shared $(SHARED) --json $(OUT)/eval.json
+	@real=""; if [ -d "$(SHARED)/corpus/real" ]; then real="$(SHARED)/corpus/real"; \
+	else echo "$(SHARED)/corpus/real not found: the sample corpus only"; fi; \
+	$(BIN)/budgetlens run build/corpus $$real || true
+	@echo "review app: http://localhost:$(PORT)  (Ctrl-C stops it)"
+	$(BIN)/budgetlens review --port $(PORT)
 
 test: venv system-deps
 	$(BIN)/pytest -q
@@ -49,6 +58,7 @@ check: venv
 bench: venv system-deps fixtures
 	$(PY) benchmarks/bench_extract.py --shared $(SHARED)
 	$(PY) benchmarks/bench_checks.py
+	$(PY) benchmarks/bench_review.py
 
 clean:
 	rm -rf build $(OUT) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,107 @@
+"""Review app latency on a 33-page report (seed 002 whole: 决算 tables + 自评 forms and text).
+
+Targets (issue 5): report page render < 1 s; re-check after a correction < 300 ms. Each figure is printed next to its
+target and next to the extraction time of the same document, measured in the same run.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from budgetlens.corrections import correct, load_result, record_versions  # noqa: E402
+from budgetlens.intake import intake_file  # noqa: E402
+from budgetlens.review import findings_of  # noqa: E402
+from budgetlens.settings import Settings, get_settings  # noqa: E402
+from budgetlens.store import Store  # noqa: E402
+from review_app.render import Box, page_png  # noqa: E402
+
+
+def _whole_seed002(tmp: Path) -> Path:
+    import pymupdf
+
+    parts = [ROOT / "build/fixtures/seed002_fa-yuan/document.pdf", ROOT / "build/fixtures/seed002_se-original/document.pdf"]
+    if not all(p.exists() for p in parts):
+        sys.exit("fixtures not built: make fixtures")
+    out = pymupdf.open()
+    for p in parts:
+        with pymupdf.open(p) as d:
+            out.insert_pdf(d)
+    out.save(tmp / "seed002-whole.pdf")
+    return tmp / "seed002-whole.pdf"
+
+
+def _timed(fn, n: int = 5) -> float:  # type: ignore[no-untyped-def]
+    runs = []
+    for _ in range(n):
+        t = time.perf_counter()
+        fn()
+        runs.append(time.perf_counter() - t)
+    return statistics.median(runs)
+
+
+def _report_render(data_dir: Path, doc_id: str) -> float | None:
+    """The report page as Streamlit builds it (AppTest: the script run, without the browser)."""
+    app = ROOT / "review_app" / "app.py"
+    if not app.exists():
+        return None
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["BUDGETLENS_DATA_DIR"] = str(data_dir)
+    get_settings.cache_clear()
+
+    def once() -> None:
+        at = AppTest.from_file(str(app), default_timeout=60)
+        at.query_params["doc"] = doc_id
+        at.query_params["page"] = "report"
+        at.run()
+
+    once()  # warm: imports and the store singleton
+    return _timed(once, 3)
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        settings = Settings(data_dir=tmp / "data", progress=False)
+        store = Store(settings.store_url())
+        pdf = _whole_seed002(tmp)
+        t = time.perf_counter()
+        doc_id = intake_file(store, pdf, settings).document_id
+        t_intake = time.perf_counter() - t
+        result = load_result(store, doc_id)
+        idx = next(i for i, r in enumerate(result.records) if getattr(r, "std_name", "") == "收入支出决算总表")
+        path = "rows[0].cells." + next(iter(result.records[idx].rows[0].cells))  # type: ignore[union-attr]
+        values = ["1.00", "2.00"]
+
+        def recheck() -> None:
+            v = record_versions(store, doc_id)[idx]
+            correct(store, doc_id, idx, path, values[v % 2], v, "bench")
+
+        t_fix = _timed(recheck, 7)
+        f = findings_of(store, doc_id)[0]
+        page = f.evidence[0]["page"] if f.evidence and f.evidence[0].get("page") else 1
+        boxes = [Box(tuple(e["bbox"]), f.severity) for e in f.evidence if e.get("bbox")]  # type: ignore[arg-type]
+        t_png = _timed(lambda: page_png(settings.files_dir() / f"{doc_id}.pdf", page, boxes))
+        t_page = _report_render(settings.data_dir, doc_id)
+        pages = result.document.pages
+        print(f"document: seed 002 whole, {pages} pages; extract + check + store {t_intake * 1000:.0f} ms")
+        print(f"re-check after a correction: {t_fix * 1000:.0f} ms   (target 300 ms: {t_fix / 0.3:.2f}× of target)")
+        print(f"evidence page render (PNG):  {t_png * 1000:.0f} ms")
+        if t_page is None:
+            print("report page render: review_app/app.py not found")
+        else:
+            print(f"report page render (AppTest script run): {t_page * 1000:.0f} ms   (target 1000 ms: "
+                  f"{t_page:.2f}× of target)")
+        store.close()
+
+
+if __name__ == "__main__":
+    main()
