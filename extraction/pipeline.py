@@ -76,6 +76,7 @@ def extract_bytes(path: Path, data: bytes, max_pages: int = 2000) -> ExtractionR
     finally:
         doc.close()
     records = [*tables, *narrative, *grid_sections, *forms]
+    _department_from_forms(meta, forms)
     issues = [*form_issues, *grid_issues, *(i for r in records for i in r.issues)]
     meta.doc_kinds = _doc_kinds(records)
     if not records:
@@ -226,6 +227,21 @@ def _document(path: Path, data: bytes, n_pages: int, layouts: list[PageLayout]) 
         region = "".join(g for g in (m.groups() if m else ()) if g) or None
     return Document(id=sha256_bytes(data), file_name=path.name, pages=n_pages, department=dept,
                     region=region, fiscal_year=year)
+
+
+def _department_from_forms(meta: Document, forms: list[FormRecord]) -> None:
+    """A self-evaluation's cover may not name the department; its 部门整体 form or its projects' 主管部门 do."""
+    if meta.department:
+        return
+    names = [re.sub(r"^\d+\s*[-－]\s*|[\[【（(][^\]】）)]*[\]】）)]$", "", str(getattr(f, "department", None) or ""))
+             for f in forms]
+    names = [n for n in names if 4 <= len(n) <= 40]
+    if not names:
+        return
+    dept = max(set(names), key=names.count)
+    meta.department = dept
+    m = _REGION.match(dept)
+    meta.region = "".join(g for g in (m.groups() if m else ()) if g) or None
 
 
 def _department(head: list[str]) -> str | None:
