@@ -172,3 +172,77 @@ def review(
     cmd = [sys.executable, "-m", "streamlit", "run", str(app_file), "--server.port", str(port),
            "--server.headless", str(not browser).lower(), "--browser.gatherUsageStats", "false"]
     raise typer.Exit(subprocess.call(cmd))
+
+
+class ExportFormat(StrEnum):
+    csv = "csv"
+    xlsx = "xlsx"
+    pdf = "pdf"
+
+
+def _export_bytes(fmt: ExportFormat, docs: list[str] | None) -> bytes:
+    """The export of the store in `fmt`; a StoreError says what is missing (a document, the PDF copy)."""
+    from budgetlens.store import Store
+    from review_app import export as ex
+
+    store = Store(get_settings().store_url())
+    try:
+        ids = [ex.resolve_document(store, d) for d in docs] if docs else None
+        if fmt is ExportFormat.pdf:
+            return ex.annotated_pdf(store, ids[0]) if ids else b""
+        rows = ex.findings_table(store, ids)
+        return ex.to_csv(rows) if fmt is ExportFormat.csv else ex.to_xlsx(rows)
+    finally:
+        store.close()
+
+
+@app.command("export")
+def export_cmd(
+    fmt: ExportFormat = typer.Option(ExportFormat.csv, "--format", help="csv (UTF-8 with BOM, opens in Excel), "
+                                     "xlsx, or pdf: the stored PDF with the findings drawn on it (one --doc)"),
+    out: Path | None = typer.Option(None, "--out", "-o", help="write here (default: csv to stdout)"),
+    docs: list[str] | None = typer.Option(None, "--doc", help="document id or its first 12 characters; "
+                                          "repeat for several (default: every document)"),
+) -> None:
+    """Export the findings with the decisions made on them (the audit file), or one annotated PDF."""
+    from budgetlens.store import StoreError
+
+    if fmt is not ExportFormat.csv and out is None:
+        err.print(f"[red]--format {fmt.value} writes a binary file: give --out FILE[/red]")
+        raise typer.Exit(2)
+    if fmt is ExportFormat.pdf and len(docs or []) != 1:
+        err.print("[red]--format pdf exports one document: give exactly one --doc ID[/red]")
+        raise typer.Exit(2)
+    try:
+        data = _export_bytes(fmt, docs)
+    except StoreError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    if out is None:
+        typer.echo(data.decode("utf-8-sig"), nl=False)
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data)
+    err.print(f"{fmt.value} written to {out}")
+
+
+@app.command("export-fixture")
+def export_fixture_cmd(
+    doc: str = typer.Argument(..., help="document id or its first 12 characters"),
+    out: Path = typer.Option(..., "--out", "-o", help="folder to write the fixture folder into (e.g. eval/fixtures)"),
+) -> None:
+    """Turn a reviewed document into an eval fixture: gold.json = the records as corrected, document.pdf, and
+    NOTES.md listing every correction; `budgetlens eval OUT` then scores the extractor against it."""
+    from budgetlens.store import Store, StoreError
+    from review_app.export import corrections_fixture, resolve_document
+
+    try:
+        store = Store(get_settings().store_url())
+        try:
+            folder = corrections_fixture(store, resolve_document(store, doc), out)
+        finally:
+            store.close()
+    except StoreError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    typer.echo(str(folder))

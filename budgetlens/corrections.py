@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
 
 from budgetlens.review import sync_findings
 from budgetlens.store import ConflictError, CorrectionRow, DocumentRow, RecordRow, Store, StoreError, now
 from checks.engine import Config, load_config, run_checks
 from extraction.numbers import parse_number
-from extraction.records import ExtractionResult
+from extraction.records import AnyRecord, ExtractionResult
 
 _STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
@@ -95,8 +96,9 @@ def correct(store: Store, document_id: str, record_idx: int, path: str, typed: s
                                 f"{seen_version}); reload to see their change, then correct again")
         data = json.loads(json.dumps(rec.data))
         old = get_path(data, path) if _has(data, path) else None
-        new = coerce(old, typed)
-        set_path(data, path, new)
+        set_path(data, path, coerce(old, typed))
+        data = canonical(data)  # numbers as the record model writes them, not as typed
+        new = get_path(data, path)
         n = s.query(RecordRow).filter(RecordRow.id == rec.id, RecordRow.version == seen_version).update(
             {RecordRow.data: data, RecordRow.version: seen_version + 1})
         if n == 0:
@@ -108,6 +110,28 @@ def correct(store: Store, document_id: str, record_idx: int, path: str, typed: s
         result = stored_result(s, document_id)
         appeared, gone = sync_findings(s, document_id, run_checks(result, config), config)
     return CorrectionResult(appeared, gone, seen_version + 1)
+
+
+_RECORD: TypeAdapter[Any] = TypeAdapter(AnyRecord)
+
+
+def canonical(data: dict[str, Any]) -> dict[str, Any]:
+    """The record validated and dumped again: a corrected value takes the field's own type and JSON form."""
+    try:
+        return dict(_RECORD.validate_python(data).model_dump(mode="json"))
+    except ValidationError as exc:
+        raise StoreError(f"the corrected record is not valid: {exc.errors()[0]['msg']}") from exc
+
+
+def apply_value(rec: RecordRow, path: str, new_json: str | None) -> bool:
+    """Put a logged correction back into a freshly extracted record (False when the field is gone)."""
+    data = json.loads(json.dumps(rec.data))
+    try:
+        set_path(data, path, json.loads(new_json) if new_json is not None else None)
+        rec.data = canonical(data)
+    except (StoreError, KeyError, IndexError, TypeError, ValueError):
+        return False
+    return True
 
 
 def _has(data: Any, path: str) -> bool:

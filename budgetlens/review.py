@@ -51,8 +51,31 @@ def ingest(store: Store, result: ExtractionResult, pdf_path: str | None, config:
             s.delete(old)
         for i, r in enumerate(result.records):
             s.add(RecordRow(document_id=d.id, idx=i, kind=r.kind, data=r.model_dump(mode="json")))
+        s.flush()
+        if reapply_corrections(s, d.id):  # a re-read must not undo what reviewers corrected
+            from budgetlens.corrections import stored_result
+
+            findings = run_checks(stored_result(s, d.id), config)
         sync_findings(s, d.id, findings, config)
     return findings
+
+
+def reapply_corrections(s: Any, document_id: str) -> int:
+    """Apply the latest correction of every (record, field) again after a re-read; returns how many applied. A
+    correction whose field no longer exists stays in the history and is reported by the export."""
+    from budgetlens.corrections import apply_value
+    from budgetlens.store import CorrectionRow
+
+    latest: dict[tuple[int, str], CorrectionRow] = {}
+    for c in s.scalars(select(CorrectionRow).where(CorrectionRow.document_id == document_id).order_by(CorrectionRow.id)):
+        latest[(c.record_idx, c.path)] = c
+    applied = 0
+    records = {r.idx: r for r in s.scalars(select(RecordRow).where(RecordRow.document_id == document_id))}
+    for (idx, path), c in latest.items():
+        rec = records.get(idx)
+        if rec is not None and apply_value(rec, path, c.new):
+            applied += 1
+    return applied
 
 
 def sync_findings(s: Any, document_id: str, findings: list[Finding], config: Config) -> tuple[list[str], list[str]]:

@@ -52,7 +52,7 @@ class Source(_Model):
     """Where a value was read: the auditor's way back to the printed page."""
 
     page: int = Field(ge=1, description="页码 (1-based)")
-    bbox: tuple[float, float, float, float] = Field(description="x0,y0,x1,y1 in PDF points, unrotated page space")
+    bbox: tuple[float, float, float, float] = Field(description="x0,y0,x1,y1 in PDF points on the page as displayed (rotation applied, origin top-left)")
     raw: str = Field(description="原文 as printed")
     method: Method = Field(default="layout", description="提取方式")
 

@@ -1,5 +1,5 @@
 """A PDF page as a PNG with evidence boxes drawn on it, the colour telling the severity (pure apart from reading the
-PDF). Bboxes are in unrotated PDF points, as every `Source` records them."""
+PDF). Bboxes are in the page as displayed (rotation applied), as every `Source` records them."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def page_png(pdf: Path | str, page: int, boxes: Sequence[Box] = (), zoom: float 
             raise ValueError(f"{Path(pdf).name} has {doc.page_count} pages; page {page} does not exist")
         p = doc[page - 1]
         for b in boxes:
-            rect = pymupdf.Rect(b.bbox)  # drawing takes unrotated coordinates, as our sources are
+            rect = pymupdf.Rect(b.bbox) * p.derotation_matrix  # sources are in displayed space; drawing is not
             colour = COLOURS.get(b.severity, COLOURS["error"])
             shape = p.new_shape()
             shape.draw_rect(rect + (-2, -2, 2, 2))

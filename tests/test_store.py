@@ -130,7 +130,7 @@ def test_correction_rechecks_and_reports_the_change(store: Store, filled: dict[s
     back = correct(store, doc, idx, path, str(before), v + 1, "审核员甲", "改回")
     assert set(back.disappeared) >= set(out.appeared)
     trail = [h.what for h in history(store, doc)]
-    assert len(trail) == 2 and "1000.00" in trail[0]
+    assert len(trail) == 2 and "→ 1000" in trail[0]
     with pytest.raises(StoreError, match="not a number"):
         correct(store, doc, idx, path, "abc", v + 2, "甲")
 
@@ -183,3 +183,22 @@ def test_killed_during_upload_leaves_a_consistent_store(store: Store, settings: 
             assert con.execute("select count(*) from records where document_id = ?", (doc,)).fetchone()[0] > 0
     for (kinds,) in con.execute("select doc_kinds from documents"):
         assert json.loads(kinds)
+
+
+def test_corrections_survive_a_reread_and_keep_the_field_type(store: Store, filled: dict[str, str], settings: Settings,
+                                                              rendered_fixtures: dict) -> None:
+    doc = filled["seed002_fa"]
+    result = load_result(store, doc)
+    idx = next(i for i, r in enumerate(result.records) if getattr(r, "std_name", "") == "收入支出决算总表")
+    col = next(iter(result.records[idx].rows[0].cells))  # type: ignore[union-attr]
+    path = f"rows[0].cells.{col}"
+    correct(store, doc, idx, path, "1,234.50", record_versions(store, doc)[idx], "甲", "核对原件")
+    with store.session() as s:
+        from budgetlens.store import RecordRow
+
+        stored = s.scalars(select(RecordRow).where(RecordRow.document_id == doc, RecordRow.idx == idx)).one().data
+    assert get_path(stored, path) == get_path(result.records[idx].model_dump(mode="json") | {"rows": [
+        {"cells": {col: 1234.5}}]}, path)  # the JSON form the record model writes, not the typed text
+    intake_file(store, rendered_fixtures[("seed002_fa", "yuan")][0], settings)  # read the file again
+    again = load_result(store, doc).records[idx]
+    assert str(again.rows[0].cells[col]) in ("1234.5", "1234.50")  # type: ignore[union-attr]
