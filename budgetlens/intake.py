@@ -51,6 +51,7 @@ def intake_file(store: Store, path: Path, settings: Settings, config: Config | N
         result.document.id = hashlib.sha256(str(path).encode()).hexdigest()  # unreadable: keyed by its path
     findings = ingest(store, result, str(copy) if copy else None, config)
     reason = "; ".join(i.message for i in result.issues if i.severity == "error") if result.status == "failed" else ""
+    reason = reason.replace(str(path), result.document.file_name)  # the reviewer's file name, not our staging path
     return Intake(result.document.id, result.document.file_name, result.status, len(findings), reason)
 
 

@@ -194,6 +194,9 @@ def decide(store: Store, finding_id: int, seen_version: int, action: str, review
     if action == "dismiss" and not reason.strip():
         raise StoreError("a dismissal needs a reason (why is this a false alarm?)")
     with store.session() as s:
+        before = s.get(FindingRow, finding_id)
+        if before is not None and before.version == seen_version and before.status == ACTIONS[action]:
+            raise StoreError(f"this finding is already {before.status}; nothing to record")
         n = s.query(FindingRow).filter(FindingRow.id == finding_id, FindingRow.version == seen_version).update(
             {FindingRow.status: ACTIONS[action], FindingRow.version: FindingRow.version + 1})
         if n == 0:

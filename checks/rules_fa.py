@@ -28,7 +28,8 @@ def _gap(title: str, rule_id: str, severity: str, total: Cell, parts: list[Cell]
     msg = (f"{what}：合计为{fmt(total.value)}，各项之和为{fmt(s)}，相差{fmt(diff)}"
            + ("（在四舍五入误差范围内）" if rounding else ""))
     return Finding(rule_id=rule_id, severity="info" if rounding else severity, title=title, message=msg,  # type: ignore[arg-type]
-                   expected=fmt(s), found=fmt(total.value), evidence=[total.evidence, *(p.evidence for p in parts)])
+                   expected=fmt(s), found=fmt(total.value),
+                   evidence=[total.evidence, *(p.evidence for p in parts if p.value is not None)])
 
 
 @rule("FA-001", "九张公开表齐全", "final_accounts.presence", "warning", FA)

@@ -202,3 +202,9 @@ def test_corrections_survive_a_reread_and_keep_the_field_type(store: Store, fill
     intake_file(store, rendered_fixtures[("seed002_fa", "yuan")][0], settings)  # read the file again
     again = load_result(store, doc).records[idx]
     assert str(again.rows[0].cells[col]) in ("1234.5", "1234.50")  # type: ignore[union-attr]
+
+
+def test_a_decision_that_changes_nothing_is_refused(store: Store, filled: dict[str, str]) -> None:
+    f = findings_of(store, filled["seed002_fa"])[0]
+    with pytest.raises(StoreError, match="already open"):
+        decide(store, f.id, f.version, "reopen", "甲")
