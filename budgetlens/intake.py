@@ -81,7 +81,7 @@ def run_job(store: Store, job_id: int, settings: Settings, config: Config | None
         job = s.get(JobRow, job_id)
         if job is None:
             raise ValueError(f"no upload job {job_id}")
-        job.state, job.updated_at = "running", now()
+        job.state, job.updated_at, job.worker_pid = "running", now(), os.getpid()
         path, name = Path(job.staged_path), job.file_name
     try:
         out = intake_file(store, path, settings, config, file_name=name)
@@ -97,10 +97,27 @@ def run_job(store: Store, job_id: int, settings: Settings, config: Config | None
 
 
 def recover_interrupted(store: Store) -> int:
-    """Jobs left running by a killed app: mark them interrupted (their staged files stay for a retry)."""
+    """Jobs left running by a killed app or worker: mark them interrupted (their staged files stay for a retry). A job
+    whose worker process is still alive on this machine is left to finish."""
     from budgetlens.store import JobRow, now
 
+    n = 0
     with store.session() as s:
-        n = s.query(JobRow).filter(JobRow.state == "running").update({JobRow.state: "interrupted",
-                                                                      JobRow.updated_at: now()})
-    return int(n)
+        for job in s.query(JobRow).filter(JobRow.state == "running"):
+            if job.worker_pid and _alive(job.worker_pid):
+                continue
+            job.state, job.updated_at = "interrupted", now()
+            n += 1
+    return n
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    if Path(f"/proc/{pid}/stat").exists():  # a killed child not yet reaped is a zombie, not alive
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[-1][:1] != "Z"
+    return True

@@ -138,6 +138,7 @@ class JobRow(Base):
     document_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    worker_pid: Mapped[int | None] = mapped_column(Integer, nullable=True)  # m004: who is running it
 
 
 class MigrationRow(Base):
@@ -158,11 +159,22 @@ def _m002_finding_lookup(conn: Any) -> None:
 
 
 def _m003_upload_jobs(conn: Any) -> None:
-    Base.metadata.create_all(conn, tables=[Base.metadata.tables["jobs"]])
+    conn.execute(text(
+        "CREATE TABLE IF NOT EXISTS jobs (id INTEGER PRIMARY KEY AUTOINCREMENT, file_name VARCHAR(500) NOT NULL, "
+        "staged_path TEXT NOT NULL, state VARCHAR(20) NOT NULL, reason TEXT NOT NULL, document_id VARCHAR(64), "
+        "created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL)"
+        if conn.dialect.name == "sqlite" else
+        "CREATE TABLE IF NOT EXISTS jobs (id SERIAL PRIMARY KEY, file_name VARCHAR(500) NOT NULL, staged_path TEXT "
+        "NOT NULL, state VARCHAR(20) NOT NULL, reason TEXT NOT NULL, document_id VARCHAR(64), created_at TIMESTAMPTZ "
+        "NOT NULL, updated_at TIMESTAMPTZ NOT NULL)"))
+
+
+def _m004_job_worker(conn: Any) -> None:
+    conn.execute(text("ALTER TABLE jobs ADD COLUMN worker_pid INTEGER"))
 
 
 MIGRATIONS = [("m001_initial", _m001_initial), ("m002_finding_lookup", _m002_finding_lookup),
-              ("m003_upload_jobs", _m003_upload_jobs)]
+              ("m003_upload_jobs", _m003_upload_jobs), ("m004_job_worker", _m004_job_worker)]
 
 
 def migrate(engine: Engine) -> list[str]:

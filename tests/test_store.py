@@ -208,3 +208,27 @@ def test_a_decision_that_changes_nothing_is_refused(store: Store, filled: dict[s
     f = findings_of(store, filled["seed002_fa"])[0]
     with pytest.raises(StoreError, match="already open"):
         decide(store, f.id, f.version, "reopen", "甲")
+
+
+def test_an_older_store_is_migrated_forward(store: Store, settings: Settings) -> None:
+    db = settings.data_dir / "budgetlens.db"
+    con = sqlite3.connect(db)
+    con.execute("ALTER TABLE jobs DROP COLUMN worker_pid")  # as a store made before m004 looks
+    con.execute("DELETE FROM _migrations WHERE name = 'm004_job_worker'")
+    con.commit()
+    con.close()
+    again = Store(settings.store_url())
+    cols = [r[1] for r in sqlite3.connect(db).execute("pragma table_info(jobs)")]
+    assert "worker_pid" in cols
+    again.close()
+
+
+def test_recovery_leaves_a_live_worker_alone(store: Store, settings: Settings, rendered_fixtures: dict) -> None:
+    job = stage_upload(store, "x.pdf", rendered_fixtures[("seed002_fa", "yuan")][0].read_bytes(), settings)
+    with store.session() as s:
+        row = s.get(JobRow, job)
+        row.state, row.worker_pid = "running", os.getpid()  # type: ignore[union-attr]
+    assert recover_interrupted(store) == 0
+    with store.session() as s:
+        s.get(JobRow, job).worker_pid = 2**22 + 12345  # type: ignore[union-attr]  # no such process
+    assert recover_interrupted(store) == 1
