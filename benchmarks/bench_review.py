@@ -47,7 +47,7 @@ def _timed(fn, n: int = 5) -> float:  # type: ignore[no-untyped-def]
     return statistics.median(runs)
 
 
-def _report_render(data_dir: Path, doc_id: str) -> float | None:
+def _report_render(data_dir: Path, doc_id: str, finding_id: int) -> float | None:
     """The report page as Streamlit builds it (AppTest: the script run, without the browser)."""
     app = ROOT / "review_app" / "app.py"
     if not app.exists():
@@ -61,10 +61,43 @@ def _report_render(data_dir: Path, doc_id: str) -> float | None:
         at = AppTest.from_file(str(app), default_timeout=60)
         at.query_params["doc"] = doc_id
         at.query_params["page"] = "report"
+        at.query_params["finding"] = str(finding_id)
         at.run()
 
     once()  # warm: imports and the store singleton
     return _timed(once, 3)
+
+
+def _browser_render(data_dir: Path, doc_id: str, finding_id: int) -> tuple[float, float | None] | None:
+    """What the reviewer waits for: open the report link in Debian's chromium until the evidence image is shown."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from browser_support import CHROMIUM, CHROMIUM_ARGS, app_server
+
+    if not Path(CHROMIUM).exists():
+        return None
+    from playwright.sync_api import sync_playwright
+
+    with app_server(data_dir) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        link = f"{url}/?page=report&doc={doc_id}&finding={finding_id}"
+        page.goto(link)
+        page.locator("img").first.wait_for(timeout=60000)  # warm: the app's first run imports everything
+        loads, switches = [], []
+        for _ in range(3):
+            t = time.perf_counter()
+            page.goto(link)
+            page.locator("img").first.wait_for(timeout=60000)
+            loads.append(time.perf_counter() - t)
+        for _ in range(3):  # J: the next finding, as a reviewer goes through a long list
+            before = page.locator("img").first.get_attribute("src")
+            t = time.perf_counter()
+            page.get_by_role("button", name="下一条").first.click()
+            page.wait_for_function("s => { const i = document.querySelector('img'); return i && i.src !== s; }",
+                                   arg=before, timeout=60000)
+            switches.append(time.perf_counter() - t)
+        browser.close()
+    return statistics.median(loads), statistics.median(switches) if switches else None
 
 
 def main() -> None:
@@ -90,7 +123,8 @@ def main() -> None:
         page = f.evidence[0]["page"] if f.evidence and f.evidence[0].get("page") else 1
         boxes = [Box(tuple(e["bbox"]), f.severity) for e in f.evidence if e.get("bbox")]  # type: ignore[arg-type]
         t_png = _timed(lambda: page_png(settings.files_dir() / f"{doc_id}.pdf", page, boxes))
-        t_page = _report_render(settings.data_dir, doc_id)
+        t_page = _report_render(settings.data_dir, doc_id, f.id)
+        t_browser = _browser_render(settings.data_dir, doc_id, f.id)
         pages = result.document.pages
         print(f"document: seed 002 whole, {pages} pages; extract + check + store {t_intake * 1000:.0f} ms")
         print(f"re-check after a correction: {t_fix * 1000:.0f} ms   (target 300 ms: {t_fix / 0.3:.2f}× of target)")
@@ -100,6 +134,13 @@ def main() -> None:
         else:
             print(f"report page render (AppTest script run): {t_page * 1000:.0f} ms   (target 1000 ms: "
                   f"{t_page:.2f}× of target)")
+        if t_browser is not None:
+            load, switch = t_browser
+            print(f"report page in chromium, opened from its link (page load → evidence image shown): "
+                  f"{load * 1000:.0f} ms   (target 1000 ms: {load:.2f}× of target)")
+            if switch is not None:
+                print(f"report page in chromium, next finding selected (click → its page image shown): "
+                      f"{switch * 1000:.0f} ms   (target 1000 ms: {switch:.2f}× of target)")
         store.close()
 
 
