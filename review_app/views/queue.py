@@ -99,7 +99,7 @@ def _table(rows: list[QueueRow], docs: dict[str, Any]) -> None:
     config: dict[str, Any] = {
         "风险": st.column_config.ProgressColumn("风险", format="%.0f", min_value=0, max_value=top, width=80,
                                               help="按严重程度加权的未驳回问题数（越高越先审）"),
-        "文件": st.column_config.TextColumn("文件", width=170),
+        "文件": st.column_config.TextColumn("文件", width=260),
         "部门": st.column_config.TextColumn("部门", width=130),
         "地区": st.column_config.TextColumn("地区", width=85),
         "年度": st.column_config.TextColumn("年度", width=50),
@@ -107,17 +107,17 @@ def _table(rows: list[QueueRow], docs: dict[str, Any]) -> None:
         **{c: st.column_config.NumberColumn(c, width=44) for c in ("错误", "警告", "提示")},
         "待处理": st.column_config.NumberColumn("待处理", width=56),
         "审核状态": st.column_config.TextColumn("审核状态", width=70),
-        "提取": st.column_config.TextColumn("提取", width="medium", help="提取状态；失败时写明原因"),
+        "提取": st.column_config.TextColumn("提取", width="small", help="提取状态；失败时写明原因"),
     }
     st.dataframe(df, key=key, hide_index=True, column_config=config,
-                 on_select=partial(_open_selected, key, [r.id for r in rows]), selection_mode="single-row",
+                 on_select=partial(_open_selected, key, [r.id for r in rows]), selection_mode=["single-row", "single-cell"],
                  height=min(38 + 35 * len(df), 640))
     st.caption("点击一行打开报告。报告页的网址可以直接分享。")
 
 
 def _open_selected(key: str, ids: list[str]) -> None:
     sel = st.session_state.get(key)
-    picked = list(sel["selection"]["rows"]) if sel else []
+    picked = (list(sel["selection"]["rows"]) or [c[0] for c in sel["selection"].get("cells", [])]) if sel else []
     if picked and picked[0] < len(ids):
         st.session_state["_queue_gen"] = st.session_state.get("_queue_gen", 0) + 1  # a fresh, unselected table
         state.go("report", ids[picked[0]], None)
