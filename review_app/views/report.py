@@ -48,10 +48,10 @@ def render(store: Store) -> None:
         return
     current = _current(findings)
     left, right = st.columns([9, 14], gap="medium")
+    with right:  # filled first: the page image reaches the browser before the (long) findings list
+        _detail(store, doc, current)
     with left:
         _finding_list(findings, current)
-    with right:
-        _detail(store, doc, current)
     _audit_trail(store, doc)
 
 
