@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,19 +26,21 @@ class Intake:
     reason: str = ""
 
 
-def keep_copy(path: Path, files_dir: Path) -> Path | None:
-    """Copy the PDF to files_dir/<sha256>.pdf (atomic rename, so a crash leaves no half file)."""
+def keep_copy(path: Path, sha256: str, files_dir: Path) -> Path | None:
+    """Copy the PDF to files_dir/<sha256>.pdf, named by the hash extraction already took (no second read to hash);
+    written to a temporary name and renamed, so a crash leaves no half file."""
+    target = files_dir / f"{sha256}.pdf"
+    if target.exists():
+        return target
+    files_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=files_dir, suffix=".part")
+    os.close(fd)
     try:
-        data = path.read_bytes()
+        shutil.copyfile(path, tmp)
     except OSError:
+        Path(tmp).unlink(missing_ok=True)
         return None
-    target = files_dir / f"{hashlib.sha256(data).hexdigest()}.pdf"
-    if not target.exists():
-        files_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=files_dir, suffix=".part")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)
+    os.replace(tmp, target)
     return target
 
 
@@ -45,7 +48,7 @@ def intake_file(store: Store, path: Path, settings: Settings, config: Config | N
                 file_name: str | None = None) -> Intake:
     max_bytes = int(settings.max_file_mb * 1024 * 1024)
     result = extract_file(path, max_pages=settings.max_pages, max_bytes=max_bytes)
-    copy = keep_copy(path, settings.files_dir()) if result.status != "failed" else None
+    copy = keep_copy(path, result.document.id, settings.files_dir()) if result.status != "failed" else None
     result.document.file_name = file_name or path.name
     if not result.document.id:
         result.document.id = hashlib.sha256(str(path).encode()).hexdigest()  # unreadable: keyed by its path

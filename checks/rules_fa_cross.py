@@ -8,7 +8,7 @@ from typing import Any
 
 from checks.model import Finding, fmt
 from checks.registry import rule
-from checks.view import Cell, DocView, TableView, norm_label
+from checks.view import Cell, DocView, TableView, last_digit, norm_label
 from extraction.numbers import convert
 
 CROSS = ("final_accounts_table",)
@@ -30,8 +30,8 @@ def _mismatch(rule_id: str, title: str, what: str, a: Cell, ta: TableView, b: Ce
     if a.value == bv:
         return None
     diff = a.value - bv
-    b_step = convert(_last_unit(b.value), ub, ua) if ua and ub and ua != ub else _last_unit(b.value)
-    tail = abs(diff) <= max(_last_unit(a.value), b_step)
+    b_step = convert(last_digit(b.value), ub, ua) if ua and ub and ua != ub else last_digit(b.value)
+    tail = abs(diff) <= max(last_digit(a.value), b_step)
     units = ua != ub and a.value == b.value or bv and abs(a.value / bv) in (Decimal(10000), Decimal("0.0001"))
     msg = f"{what}：{ta.table.std_name}为{fmt(a.value)}{ua or ''}，{tb.table.std_name}为{fmt(b.value)}{ub or ''}"
     if units:
@@ -42,11 +42,6 @@ def _mismatch(rule_id: str, title: str, what: str, a: Cell, ta: TableView, b: Ce
         msg += f"，相差{fmt(diff)}"
     return Finding(rule_id=rule_id, severity="info" if tail and not units else severity, title=title,  # type: ignore[arg-type]
                    message=msg, expected=fmt(a.value), found=fmt(b.value), evidence=[a.evidence, b.evidence])
-
-
-def _last_unit(*values: Decimal) -> Decimal:
-    exps = [v.as_tuple().exponent for v in values]
-    return Decimal(1).scaleb(max(e for e in exps if isinstance(e, int)))
 
 
 def _classes(rule_id: str, title: str, ov: TableView | None, ov_col: str | None, det: TableView | None,

@@ -12,7 +12,7 @@ from typing import Any
 from checks.model import Evidence, Finding, fmt
 from checks.registry import rule
 from checks.rules_fa_groups import SANGONG
-from checks.view import Cell, DocView, TableView, norm_label
+from checks.view import Cell, DocView, TableView, last_digit, norm_label
 from extraction.numbers import MONEY_UNITS, convert
 from extraction.records import NarrativeClaim
 
@@ -21,8 +21,7 @@ _CODE = re.compile(r"(?<!\d)(2\d{2}(?:\d{2}){0,2})(?!\d)")
 
 
 def half_unit(v: Decimal) -> Decimal:
-    exp = v.as_tuple().exponent
-    return Decimal(1).scaleb(exp if isinstance(exp, int) else 0) / 2
+    return last_digit(v) / 2
 
 
 def claim_ev(k: int, c: NarrativeClaim) -> Evidence:

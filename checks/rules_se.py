@@ -8,7 +8,7 @@ from typing import Any
 
 from checks.model import Evidence, Finding, fmt
 from checks.registry import rule
-from checks.view import DocView
+from checks.view import DocView, last_digit
 from extraction.records import DeptSelfEvaluation, FundRow, Indicator, ProjectSelfEvaluation
 
 SE = ("project_self_evaluation",)
@@ -86,8 +86,7 @@ def _rate(row: FundRow) -> Decimal | None:
 
 
 def _half_unit(v: Decimal) -> Decimal:
-    exp = v.as_tuple().exponent
-    return Decimal(1).scaleb(int(exp) if isinstance(exp, int) else 0) / 2
+    return last_digit(v) / 2
 
 
 def _rounding_pct(row: FundRow) -> Decimal:

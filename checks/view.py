@@ -69,3 +69,9 @@ class DocView:
 def tolerance(n_parts: int, unit_step: Decimal = Decimal("0.01")) -> Decimal:
     """A printed total may differ from its printed parts by rounding: n parts × half the last printed digit."""
     return unit_step / 2 * max(n_parts, 1)
+
+
+def last_digit(v: Decimal) -> Decimal:
+    """One unit of the last printed digit: 2,961.68 → 0.01, 110 → 1."""
+    exp = v.as_tuple().exponent
+    return Decimal(1).scaleb(exp if isinstance(exp, int) else 0)
