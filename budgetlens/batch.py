@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import glob
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from budgetlens.settings import Settings
@@ -35,7 +35,8 @@ def expand_paths(items: Iterable[str]) -> list[Path]:
     return unique
 
 
-def extract_many(paths: list[Path], settings: Settings) -> Iterator[ExtractionResult]:
+def extract_many(paths: list[Path], settings: Settings,
+                 extract: Callable[[Path], ExtractionResult] | None = None) -> Iterator[ExtractionResult]:
     max_bytes = int(settings.max_file_mb * 1024 * 1024)
     for path in paths:
-        yield extract_file(path, max_pages=settings.max_pages, max_bytes=max_bytes)
+        yield extract(path) if extract else extract_file(path, max_pages=settings.max_pages, max_bytes=max_bytes)

@@ -12,11 +12,22 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from budgetlens.batch import expand_paths, extract_many
-from budgetlens.settings import get_settings
+from budgetlens.cli_llm import llm_app
+from budgetlens.settings import Settings, get_settings
+from extraction.errors import BudgetlensError
+from extraction.llm.types import Usage
 from extraction.records import ExtractionResult
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="budgetlens: read, check and triage budget disclosures.")
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+app.add_typer(llm_app, name="llm")
+
+
+class LlmChoice(StrEnum):
+    off = "off"
+    fill = "fill"
+    only = "only"
+    cross_check = "cross-check"
 
 
 class OutFormat(StrEnum):
@@ -29,6 +40,9 @@ def extract(
     paths: list[str] = typer.Argument(..., help="PDF files, directories (walked) or globs"),
     out: Path | None = typer.Option(None, "--out", "-o", help="write here instead of stdout"),
     fmt: OutFormat = typer.Option(OutFormat.jsonl, "--format", help="jsonl: one object per line; json: one array"),
+    llm: LlmChoice = typer.Option(LlmChoice.off, "--llm", help="off: layout only; fill: the LLM adds claims and "
+                                  "fills gaps (hybrid); only: every value from the LLM; cross-check: the LLM re-reads "
+                                  "forms and disagreements become EX-001 findings"),
 ) -> None:
     """Extract records from PDFs. Exit code 1 when any file failed (its entry says why)."""
     settings = get_settings()
@@ -36,13 +50,16 @@ def extract(
     if not files:
         err.print("[red]no files matched[/red]")
         raise typer.Exit(2)
+    extract_one = _extractor(settings, llm.value)
+    total = Usage()
     sink = out.open("w", encoding="utf-8") if out else sys.stdout
     failed = partial = 0
     results: list[str] = []
     try:
         with _progress(settings.progress) as progress:
             task = progress.add_task("extracting", total=len(files))
-            for res in extract_many(files, settings):
+            for res in extract_many(files, settings, extract_one):
+                _account(total, res)
                 line = res.model_dump_json()
                 if fmt is OutFormat.jsonl:
                     sink.write(line + "\n")
@@ -58,7 +75,33 @@ def extract(
         if out:
             sink.close()
     err.print(f"{len(files)} file(s): {len(files) - failed - partial} ok, {partial} partial, {failed} failed")
+    if llm is not LlmChoice.off:
+        _print_usage(total)
     raise typer.Exit(1 if failed else 0)
+
+
+def _extractor(settings: Settings, use: str):  # type: ignore[no-untyped-def]
+    from budgetlens.llm_setup import extractor_for
+
+    try:
+        return extractor_for(settings, use)  # type: ignore[arg-type]
+    except BudgetlensError as exc:
+        err.print(exc.message, style="red", markup=False, highlight=False)
+        raise typer.Exit(2) from exc
+
+
+def _account(total: Usage, res: ExtractionResult) -> None:
+    if res.llm is not None:
+        total.calls += res.llm.calls
+        total.cache_hits += res.llm.cache_hits
+        total.prompt_tokens += res.llm.prompt_tokens
+        total.completion_tokens += res.llm.completion_tokens
+        total.latency_s += res.llm.latency_s
+
+
+def _print_usage(u: Usage) -> None:
+    err.print(f"LLM: {u.calls} call(s), {u.cache_hits} cache hit(s), {u.prompt_tokens} prompt + "
+              f"{u.completion_tokens} completion tokens, {u.latency_s:.1f} s in calls, {u.tokens_per_s:.1f} tokens/s")
 
 
 def _describe(res: ExtractionResult) -> str:

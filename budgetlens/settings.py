@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -26,6 +27,25 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the review store (PostgreSQL: postgresql+psycopg://…); default SQLite in data_dir")
     reviewer: str | None = Field(default=None, description="reviewer name for decisions made from the CLI")
     app_port: int = Field(default=8501, description="port of the review app (budgetlens review)")
+
+    # LLM tier: any OpenAI-compatible endpoint; offline default is `budgetlens llm serve` (llama-cpp-python).
+    llm_base_url: str | None = Field(
+        default=None, description="OpenAI-compatible base URL, e.g. http://127.0.0.1:8080/v1; unset: no LLM tier")
+    llm_provider: str = Field(default="openai", description="LLM provider in the registry (openai: any OpenAI-compatible endpoint)")
+    llm_model: str = Field(default="gemma3-270m", description="model name sent to the endpoint")
+    llm_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("BUDGETLENS_LLM_API_KEY", "OPENAI_API_KEY"),
+        description="API key of the endpoint (a local server needs none)")
+    llm_mode: Literal["auto", "json_schema", "json_object", "tools", "prompt"] = Field(
+        default="auto", description="structured-output mode; auto probes the endpoint for the strongest it supports")
+    llm_timeout_s: float = Field(default=120.0, description="timeout of one LLM request, seconds")
+    llm_max_retries: int = Field(default=2, description="retries of a failed request (connection errors, 429, 5xx)")
+    llm_concurrency: int = Field(default=2, description="LLM requests in flight at once")
+    llm_max_tokens: int = Field(default=2048, description="completion token limit of one request")
+    llm_temperature: float = Field(default=0.0, description="sampling temperature (0: reproducible extraction)")
+    llm_cache: bool = Field(default=True, description="cache replies in data_dir by request hash")
+    llm_port: int = Field(default=8080, description="port of the local server (budgetlens llm serve)")
+    llm_ctx: int = Field(default=8192, description="context window of the local server, tokens")
 
     def store_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'budgetlens.db').resolve()}"

@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+import checks.rules_extraction  # noqa: F401  (extraction disagreements found by the LLM cross-check)
 import checks.rules_fa  # noqa: F401  (registers the final-accounts rules)
 import checks.rules_fa_codes  # noqa: F401  (科目编码 vs 名称 against the shipped list)
 import checks.rules_fa_cross  # noqa: F401  (registers the cross-table rules)

@@ -62,3 +62,27 @@ class LlmError(BudgetlensError):
     def __init__(self, message: str, provider: str | None = None) -> None:
         super().__init__(f"[{provider}] {message}" if provider else message)
         self.provider = provider
+
+
+class LlmUnavailableError(LlmError):
+    """The endpoint did not answer (down, refused, timed out, 5xx after retries)."""
+
+    code = "llm_unavailable"
+
+
+class LlmOutputError(LlmError):
+    """The reply was not JSON, or did not validate against the task's schema, even after the repair retry."""
+
+    code = "llm_invalid_output"
+
+
+class LlmTruncatedError(LlmOutputError):
+    """The reply stopped at max_tokens (finish_reason "length"): a cut-off JSON is never repaired into data."""
+
+    code = "llm_truncated"
+
+
+class LlmModeError(LlmError):
+    """The endpoint refused the structured-output mode we asked for (e.g. json_schema on llama-cpp-python)."""
+
+    code = "llm_mode_unsupported"

@@ -78,7 +78,7 @@ def extract_bytes(path: Path, data: bytes, max_pages: int = 2000) -> ExtractionR
     records = [*tables, *narrative, *grid_sections, *forms]
     _department_from_forms(meta, forms)
     issues = [*form_issues, *grid_issues, *(i for r in records for i in r.issues)]
-    meta.doc_kinds = _doc_kinds(records)
+    meta.doc_kinds = doc_kinds(records)
     if not records:
         issues.append(Issue(code="no_disclosure_content", severity="error",
                             message=f"{path.name}: no 部门决算 table, 情况说明 or 绩效自评表 found; "
@@ -134,7 +134,7 @@ def _titled(pt: PageTables, grid: Grid) -> bool:
     return any(ln.bbox[3] <= grid.bbox[1] + 1 and len(compact(ln.text)) >= 4 for ln in pt.lines)
 
 
-def _doc_kinds(records: list) -> list[DocKind]:  # type: ignore[type-arg]
+def doc_kinds(records: list) -> list[DocKind]:  # type: ignore[type-arg]
     kinds: list[DocKind] = []
     for r in records:
         kind: DocKind | None = {"final_accounts_table": "final_accounts", "project_self_evaluation":

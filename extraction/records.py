@@ -7,11 +7,11 @@ Amounts are `Decimal` in memory (sums must add up exactly) and plain JSON number
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, SerializerFunctionWrapHandler, model_serializer
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 Amount = Annotated[
     Decimal,
@@ -55,6 +55,15 @@ class Source(_Model):
     bbox: tuple[float, float, float, float] = Field(description="x0,y0,x1,y1 in PDF points on the page as displayed (rotation applied, origin top-left)")
     raw: str = Field(description="原文 as printed")
     method: Method = Field(default="layout", description="提取方式")
+    prompt: str | None = Field(default=None, description="prompt id@version:hash for LLM-made values")
+
+    @model_serializer(mode="wrap")
+    def _drop_empty_prompt(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Layout values (nearly all of them) carry no prompt; leave the key out rather than print null."""
+        out: dict[str, Any] = handler(self)
+        if out.get("prompt") is None:
+            out.pop("prompt", None)
+        return out
 
 
 class Issue(_Model):
@@ -65,6 +74,14 @@ class Issue(_Model):
     severity: Literal["error", "warning", "info"] = "warning"
     page: int | None = None
     path: str | None = Field(default=None, description="record field path the issue is about")
+    source: Source | None = Field(default=None, description="where a competing reading was found (e.g. the LLM's)")
+
+    @model_serializer(mode="wrap")
+    def _drop_empty_source(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        out: dict[str, Any] = handler(self)
+        if out.get("source") is None:
+            out.pop("source", None)
+        return out
 
 
 class _Record(_Model):
@@ -257,6 +274,22 @@ class Document(_Model):
     issues: list[Issue] = Field(default_factory=list)
 
 
+class LlmUsage(_Model):
+    """Token and latency accounting of the LLM tier for one document (absent when no LLM was used)."""
+
+    extractor: Literal["llm", "hybrid"] = Field(description="llm: every value from the LLM; hybrid: layout first")
+    cross_check: bool = False
+    model: str = ""
+    mode: str = Field(default="", description="structured-output mode used")
+    calls: int = 0
+    cache_hits: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency_s: float = 0.0
+    values_kept: int = Field(default=0, description="LLM values grounded on the page and kept")
+    values_dropped: int = Field(default=0, description="LLM values not printed where claimed: dropped")
+
+
 class ExtractionResult(_Model):
     """One line of `budgetlens extract` output."""
 
@@ -264,6 +297,14 @@ class ExtractionResult(_Model):
     records: list[AnyRecord] = Field(default_factory=list)
     status: Status = "ok"
     issues: list[Issue] = Field(default_factory=list)
+    llm: LlmUsage | None = Field(default=None, description="LLM accounting, when the LLM tier ran")
+
+    @model_serializer(mode="wrap")
+    def _drop_empty_llm(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        out: dict[str, Any] = handler(self)
+        if out.get("llm") is None:
+            out.pop("llm", None)
+        return out
 
 
 def decide_status(issues: list[Issue], has_records: bool) -> Status:

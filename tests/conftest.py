@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pymupdf
 import pytest
+
+if TYPE_CHECKING:
+    from budgetlens.llm_local import LocalServer
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("BUDGETLENS_SHARED_DIR", ROOT.parent / "shared"))
 REAL = SHARED / "corpus" / "real"
 PUTUO = REAL / "上海市普陀区财政局2024年度部门决算.pdf"
 TEMPLATE = REAL / "附件2：部门决算模板.pdf"
+MODEL_CACHE = ROOT / "build"  # the GGUF lives in build/models: assembled once, reused by every run (make clean drops it)
 
 
 @pytest.fixture(autouse=True)
@@ -81,3 +88,28 @@ def rendered_fixtures(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[st
 
     out = tmp_path_factory.mktemp("rendered")
     return {(d.name, v): render_fixture(d, out, v) for d, v in fixture_variants(forms=True)}
+
+
+@pytest.fixture(scope="session")
+def llm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
+    """The real local server (llama-cpp-python + Gemma 3 270M) on a free port, shared by the session.
+
+    Fails, never skips, without the llm-local extra: CI installs it, and a skipped LLM suite looks green. The model
+    is cached in build/models across runs (assembling 250 MB each session is wasted time); logs go to a temp dir."""
+    try:
+        import llama_cpp  # noqa: F401
+    except ImportError as exc:
+        pytest.fail(f"llama_cpp is not importable ({exc}): the llm_local tests need the llm-local extra; "
+                    "install it with `pip install -e '.[dev,llm-local]'` (or `make venv`)", pytrace=False)
+    from budgetlens.llm_local import free_port, model_path, start_server
+    from budgetlens.settings import Settings
+
+    model = model_path(Settings(data_dir=MODEL_CACHE))
+    started = time.monotonic()
+    server = start_server(Settings(data_dir=tmp_path_factory.mktemp("llm")), model=model, port=free_port(),
+                          timeout_s=180)
+    print(f"\nllm_server: {server.url} ready in {time.monotonic() - started:.2f}s (log: {server.log_path})")
+    try:
+        yield server
+    finally:
+        server.stop()
