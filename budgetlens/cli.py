@@ -30,6 +30,12 @@ class LlmChoice(StrEnum):
     cross_check = "cross-check"
 
 
+class Extractor(StrEnum):
+    layout = "layout"
+    llm = "llm"
+    hybrid = "hybrid"
+
+
 class OutFormat(StrEnum):
     jsonl = "jsonl"
     json = "json"
@@ -130,12 +136,15 @@ def eval_cmd(
     fixtures: list[Path] = typer.Argument(..., help="fixture folders (each with gold.json) or folders holding them"),
     shared: Path = typer.Option(None, "--shared", help="shared dir for fixtures whose PDF lives there"),
     json_out: Path | None = typer.Option(None, "--json", help="write the full report as JSON here"),
+    extractor: Extractor = typer.Option(Extractor.layout, "--extractor", help="layout: the parser alone; llm: every "
+                                        "value from the LLM; hybrid: parser first, LLM fills gaps and adds claims"),
 ) -> None:
-    """Score extraction against labelled fixtures: tables, values, narrative claims."""
+    """Score extraction against labelled fixtures: tables, values, narrative claims, forms."""
     from budgetlens.evaluate import run_eval
 
     settings = get_settings()
-    report = run_eval(fixtures, shared or settings.shared_dir, err)
+    use = {"layout": "off", "llm": "only", "hybrid": "fill"}[extractor.value]
+    report = run_eval(fixtures, shared or settings.shared_dir, err, _extractor(settings, use), extractor.value)
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")

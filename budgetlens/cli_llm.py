@@ -42,3 +42,19 @@ def serve(
             return
     err.print(f"[red]the server exited with code {code}; see {server.log_path}[/red]")
     raise typer.Exit(1)
+
+
+@llm_app.command()
+def probe() -> None:
+    """Ask the configured endpoint which structured-output mode it supports (remembered in the LLM cache)."""
+    from budgetlens.llm_setup import make_client
+    from extraction.errors import BudgetlensError
+
+    settings = get_settings()
+    try:
+        client = make_client(settings)
+        mode = client.mode()
+    except BudgetlensError as exc:
+        err.print(exc.message, style="red", markup=False, highlight=False)
+        raise typer.Exit(1) from exc
+    typer.echo(f"{settings.llm_base_url} model {settings.llm_model}: mode {mode}")

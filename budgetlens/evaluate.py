@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -10,14 +11,37 @@ from rich.table import Table
 
 from eval.runner import evaluate_fixture, find_fixtures, overall
 from extraction.pipeline import extract_file
+from extraction.records import ExtractionResult, LlmUsage
 
 
-def run_eval(roots: list[Path], shared: Path, console: Console) -> dict[str, Any]:
+def run_eval(roots: list[Path], shared: Path, console: Console,
+             extract: Callable[[Path], ExtractionResult] = extract_file, extractor: str = "layout") -> dict[str, Any]:
     folders = find_fixtures(roots)
-    results = [evaluate_fixture(f, shared, extract_file) for f in folders]
-    report = {"overall": overall(results), "fixtures": [r.summary() for r in results]}
+    usage: list[LlmUsage] = []
+
+    def counted(path: Path) -> ExtractionResult:
+        res = extract(path)
+        if res.llm is not None:
+            usage.append(res.llm)
+        return res
+
+    results = [evaluate_fixture(f, shared, counted) for f in folders]
+    report = {"extractor": extractor, "overall": overall(results), "fixtures": [r.summary() for r in results]}
+    if usage:
+        report["llm"] = _llm_summary(usage)
     _print(report, console)
     return report
+
+
+def _llm_summary(usage: list[LlmUsage]) -> dict[str, Any]:
+    """Calls and cache hits show the cache effect (a second run should make 0 calls); tokens/s the speed."""
+    out: dict[str, Any] = {k: sum(getattr(u, k) for u in usage) for k in (
+        "calls", "cache_hits", "prompt_tokens", "completion_tokens", "values_kept", "values_dropped")}
+    latency = sum(u.latency_s for u in usage)
+    out["latency_s"] = round(latency, 2)
+    out["tokens_per_s"] = round(out["completion_tokens"] / latency, 1) if latency else 0.0
+    out["model"], out["mode"] = usage[0].model, next((u.mode for u in usage if u.mode), "")
+    return out
 
 
 def _pct(x: float) -> str:
@@ -27,21 +51,28 @@ def _pct(x: float) -> str:
 def _print(report: dict[str, Any], console: Console) -> None:
     t = Table(title="extraction accuracy by fixture")
     for col in ("fixture", "status", "tables found/page ok", "values", "value acc.", "misplaced",
-                "phantom", "claims recall", "claim value acc."):
+                "phantom", "claims recall", "claims prec.", "claim value acc."):
         t.add_column(col, justify="right" if col != "fixture" else "left")
     for f in report["fixtures"]:
         if f["skipped"]:
-            t.add_row(f["fixture"], "skipped", f["skipped"], "", "", "", "", "", "")
+            t.add_row(f["fixture"], "skipped", f["skipped"], "", "", "", "", "", "", "")
             continue
         t.add_row(f["fixture"], f["status"], f"{f['tables_found']}/{f['tables_page_ok']} of {f['tables']}",
                   str(f["values_labelled"]), _pct(f["value_accuracy"]), str(f["values_misplaced"]),
                   str(f["values_phantom"]), f"{_pct(f['claims_recall'])} of {f['claims_gold']}",
-                  _pct(f["claims_value_accuracy"]))
+                  _pct(f["claims_precision"]), _pct(f["claims_value_accuracy"]))
     o = report["overall"]
     t.add_row("ALL", "", f"{o['tables_found']}/{o['tables_page_ok']} of {o['tables']}", str(o["values_labelled"]),
               _pct(o["value_accuracy"]), str(o["values_misplaced"]), str(o["values_phantom"]),
-              f"{_pct(o['claims_recall'])} of {o['claims_gold']}", _pct(o["claims_value_accuracy"]), style="bold")
+              f"{_pct(o['claims_recall'])} of {o['claims_gold']}", _pct(o["claims_precision"]),
+              _pct(o["claims_value_accuracy"]), style="bold")
     console.print(t)
+    if "llm" in report:
+        u = report["llm"]
+        console.print(f"extractor {report['extractor']}, model {u['model']} ({u['mode']}): {u['calls']} LLM call(s), "
+                      f"{u['cache_hits']} cache hit(s), {u['prompt_tokens']}+{u['completion_tokens']} tokens, "
+                      f"{u['tokens_per_s']} tokens/s; LLM values kept {u['values_kept']}, dropped as ungrounded "
+                      f"{u['values_dropped']}")
     _print_forms(report, console)
     for f in report["fixtures"]:
         bad = [r for r in f.get("per_table", []) if not r["found"] or r["accuracy"] < 1 or r["misplaced"]]

@@ -49,6 +49,10 @@ def _claim(c: ClaimOut, sentences: list[str], pages: list[PageText], page: int, 
         return None, Issue(code="ungrounded", path=f"{path}.raw", page=page,
                            message=f"the LLM returned the number {c.raw!r} without a unit; a claim needs its unit "
                                    "as printed (万元, %, 个 …); it was dropped")
+    if not _kind_fits(c.claim_kind, parsed.unit):
+        return None, Issue(code="ungrounded", path=f"{path}.claim_kind", page=page,
+                           message=f"the LLM called {c.raw!r} a {c.claim_kind} claim, which its unit "
+                                   f"{parsed.unit} cannot be; it was dropped")
     metric = _compact(c.metric)
     holding = [x for x in sentences if _holds(x, parsed.value, parsed.unit)]
     sentence = next((x for x in holding if metric and metric in _compact(x)), None)
@@ -68,6 +72,15 @@ def _claim(c: ClaimOut, sentences: list[str], pages: list[PageText], page: int, 
         value=parsed.value, unit=unit, amount_yuan=to_yuan(parsed.value, unit) if unit in MONEY_UNITS else None,
         direction=direction, page=num.page,
         sources={"value": to_source(num, prompt), "sentence": to_source(sent, prompt)}), None
+
+
+def _kind_fits(kind: str, unit: str) -> bool:
+    """A percentage is a share, rate or change in percent; an amount is a total or a change; a count is a count."""
+    if unit == "%":
+        return kind in ("share", "completion_rate", "yoy_pct")
+    if unit in MONEY_UNITS:
+        return kind in ("total", "yoy_change")
+    return kind == "count"  # as the pattern reader classifies counted things (车辆10辆, 4个)
 
 
 def _holds(sentence: str, value: Decimal, unit: str) -> bool:

@@ -80,36 +80,42 @@ def _funds(g: Grounded, funds: FundsOut, pages: list[PageText], prompt: str, pag
 
 
 def _indicator(g: Grounded, i: int, ind: IndicatorOut, pages: list[PageText], prompt: str, page: int | None) -> None:
-    """An indicator is anchored by its 三级指标 name; its numbers must sit in that row."""
+    """An indicator is anchored by its 三级指标 name; its values must be printed in that row."""
     path = f"indicators[{i}]"
     name = ground_text(ind.level3, pages) if ind.level3 else None
     if name is None or ind.level3 is None:
         g.issues.append(value_issue(f"{path}.level3", (ind.level3 or "")[:60], page, "the indicator"))
         return
+    row = (name.bbox[1] - 2, name.bbox[3] + 2)
+    in_row = [_band(p, row) for p in pages if p.page == name.page]
     sources = {"level3": to_source(name, prompt)}
     rec = Indicator(level3=ind.level3.strip())
-    sub = Grounded({}, [], g.issues)
-    for field in ("level1", "level2", "deviation_note"):
-        _text(sub, field, getattr(ind, field), pages, prompt, name.page)
-    row = (name.bbox[1] - 2, name.bbox[3] + 2)
-    same_page = [p for p in pages if p.page == name.page]
+    sub = Grounded({}, [], [])
+    for field in ("level1", "level2", "deviation_note"):  # merged cells may span rows: anywhere on the page
+        _text(sub, field, getattr(ind, field), [p for p in pages if p.page == name.page], prompt, name.page)
     for field in ("weight", "score"):
-        _number(sub, field, getattr(ind, field), same_page, prompt, row, name.page)
-    for field in ("target", "actual"):  # printed with operators and units (≥95%): text in the indicator's row
+        _number(sub, field, getattr(ind, field), in_row, prompt, None, name.page)
+    for field in ("target", "actual"):  # printed with operators and units (≥95%): numbers or text, in the row
         value = getattr(ind, field)
-        m = ground_text(value, same_page) if value else None
-        if value and m is not None and not (row[0] - 12 <= (m.bbox[1] + m.bbox[3]) / 2 <= row[1] + 12):
-            m = None
-        if value:
-            _keep(sub, field, value.strip(), m, prompt, name.page, value)
+        if value and parse_number(value).is_number:
+            _number(sub, field, value, in_row, prompt, None, name.page)
+        else:
+            _text(sub, field, value, in_row, prompt, name.page)
     for field, (value, src) in sub.values.items():
-        setattr(rec, field, value)
         sources[field] = src
-    for field in ("target", "actual"):
-        if isinstance(text := getattr(rec, field), str):
-            p = parse_number(text)
+        if field in ("target", "actual"):  # kept as printed ("≥95%"), with the parsed number beside it
+            p = parse_number(src.raw)
+            setattr(rec, field, src.raw)
             setattr(rec, f"{field}_value", p.value if p.is_number else None)
+        else:
+            setattr(rec, field, value)
+    g.issues.extend(x.model_copy(update={"path": f"{path}.{x.path}"}) for x in sub.issues)
     g.indicators.append((rec, sources))
+
+
+def _band(page: PageText, row: tuple[float, float]) -> PageText:
+    """The words of one printed row: where an indicator's values may be grounded."""
+    return PageText(page.page, [w for w in page.words if row[0] <= w.cy <= row[1]])
 
 
 def _row_of(label: str, pages: list[PageText]) -> tuple[float, float] | None:
