@@ -44,6 +44,13 @@ STD_NAMES: tuple[str, ...] = (
 OTHER = "其他"
 
 
+def _without_null(out: dict[str, Any], key: str) -> dict[str, Any]:
+    """Optional fields added in schema 1.2 are left out when empty, so layout-only output reads as before."""
+    if out.get(key) is None:
+        out.pop(key, None)
+    return out
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -60,10 +67,7 @@ class Source(_Model):
     @model_serializer(mode="wrap")
     def _drop_empty_prompt(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         """Layout values (nearly all of them) carry no prompt; leave the key out rather than print null."""
-        out: dict[str, Any] = handler(self)
-        if out.get("prompt") is None:
-            out.pop("prompt", None)
-        return out
+        return _without_null(handler(self), "prompt")
 
 
 class Issue(_Model):
@@ -78,10 +82,7 @@ class Issue(_Model):
 
     @model_serializer(mode="wrap")
     def _drop_empty_source(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        out: dict[str, Any] = handler(self)
-        if out.get("source") is None:
-            out.pop("source", None)
-        return out
+        return _without_null(handler(self), "source")
 
 
 class _Record(_Model):
@@ -301,10 +302,7 @@ class ExtractionResult(_Model):
 
     @model_serializer(mode="wrap")
     def _drop_empty_llm(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        out: dict[str, Any] = handler(self)
-        if out.get("llm") is None:
-            out.pop("llm", None)
-        return out
+        return _without_null(handler(self), "llm")
 
 
 def decide_status(issues: list[Issue], has_records: bool) -> Status:

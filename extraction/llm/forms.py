@@ -49,7 +49,9 @@ def ground_form(out: ProjectFormOut, pages: list[PageText], prompt: str) -> Grou
 def _text(g: Grounded, path: str, value: str | None, pages: list[PageText], prompt: str, page: int | None) -> None:
     if value is None or not value.strip():
         return
-    _keep(g, path, value.strip(), ground_text(value, pages), prompt, page, value)
+    m = ground_text(value, pages)
+    text = value if m is None or m.score == 1.0 else m.raw  # a fuzzy match keeps the printed text, not the LLM's
+    _keep(g, path, "".join(text.split()), m, prompt, page, value)  # whitespace removed, as in layout records
 
 
 def _number(g: Grounded, path: str, raw: str | None, pages: list[PageText], prompt: str,
