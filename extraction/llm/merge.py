@@ -16,10 +16,11 @@ _INDICATOR_FIELDS = ("level1", "level2", "level3", "target", "actual", "weight",
 
 
 def fill(rec: ProjectSelfEvaluation, g: Grounded) -> int:
-    """Hybrid: set the fields the parser left empty; returns how many values were added."""
+    """Hybrid: set the fields the parser left empty (None, or "" for the required project_name); returns how many
+    values were added."""
     added = 0
     for path, (value, src) in g.values.items():
-        if get_path(rec, path) is None:
+        if get_path(rec, path) in (None, ""):
             set_path(rec, path, value)
             rec.sources[path] = src
             added += 1
