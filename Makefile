@@ -59,6 +59,7 @@ bench: venv system-deps fixtures
 	$(PY) benchmarks/bench_extract.py --shared $(SHARED)
 	$(PY) benchmarks/bench_checks.py
 	$(PY) benchmarks/bench_review.py
+	$(PY) benchmarks/bench_index.py
 
 clean:
 	rm -rf build $(OUT) .pytest_cache .mypy_cache .ruff_cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections import Counter
 from collections.abc import Iterator
@@ -17,12 +18,14 @@ from checks.engine import load_config, risk_score, run_checks
 from extraction.records import Document, ExtractionResult, Issue
 
 
-def _results(paths: list[str], console: Console) -> Iterator[ExtractionResult]:
+def read_results(paths: list[str], console: Console) -> Iterator[ExtractionResult]:
     """Records from extract output (JSONL or the JSON array) or, for anything else, from extraction. A line that
     is not a valid extraction result is reported and skipped: one bad line never stops the run."""
     pdfs: list[str] = []
-    for p in paths:
-        if p.endswith((".jsonl", ".json")) and Path(p).is_file():
+    for p in _with_record_files(paths):
+        if p.endswith(".json") and Path(p).is_file() and (whole := _whole_json(Path(p))) is not None:
+            yield from whole
+        elif p.endswith((".jsonl", ".json")) and Path(p).is_file():
             for n, line in enumerate(Path(p).read_text(encoding="utf-8").splitlines(), 1):
                 text = line.strip().rstrip(",")
                 if not text or text in ("[", "]"):
@@ -39,6 +42,34 @@ def _results(paths: list[str], console: Console) -> Iterator[ExtractionResult]:
         yield from extract_many(expand_paths(pdfs), get_settings())
 
 
+def _with_record_files(paths: list[str]) -> Iterator[str]:
+    """A directory holding extraction results (*.json / *.jsonl, no PDFs) is read as records, not walked for PDFs."""
+    for p in paths:
+        d = Path(p)
+        if d.is_dir() and not any(d.rglob("*.pdf")) and any(d.glob("*.json*")):
+            yield from (str(f) for f in sorted(d.glob("*.json*")) if f.name != "labels.json")
+        else:
+            yield p
+
+
+def _whole_json(path: Path) -> list[ExtractionResult] | None:
+    """One pretty-printed result (or an array of them) in a .json file; None when the file is JSON lines."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        return None
+    items = data if isinstance(data, list) else [data]
+    if not all(isinstance(x, dict) and "document" in x for x in items):
+        return None
+    out = []
+    for x in items:
+        try:
+            out.append(ExtractionResult.model_validate(x))
+        except ValidationError:
+            out.append(_unreadable(str(path), 1))
+    return out
+
+
 def _unreadable(path: str, line: int) -> ExtractionResult:
     issue = Issue(code="bad_record_line", severity="error", message=f"{path}:{line} is not an extraction result")
     doc = Document(id="", file_name=f"{Path(path).name}:{line}", status="failed", issues=[issue])
@@ -46,15 +77,21 @@ def _unreadable(path: str, line: int) -> ExtractionResult:
 
 
 def check_paths(paths: list[str], out: Path | None, config_path: Path | None, console: Console) -> int:
+    from budgetlens.corpus_setup import corpus_if_present
+
     config = load_config(config_path)
+    corpus = corpus_if_present(get_settings())
+    if corpus is not None:
+        console.print(f"corpus of past reports: {corpus.document_count()} document(s) ({corpus.where}): "
+                      "the boilerplate rules BP-001..004 run")
     sink = out.open("w", encoding="utf-8") if out else sys.stdout
     table = Table(title="findings by document (risk = Σ weight[severity])")
     for col in ("document", "status", "error", "warning", "info", "risk"):
         table.add_column(col, justify="left" if col == "document" else "right")
     failed = 0
     try:
-        for res in _results(paths, console):
-            findings = run_checks(res, config) if res.status != "failed" else []
+        for res in read_results(paths, console):
+            findings = run_checks(res, config, corpus) if res.status != "failed" else []
             for f in findings:
                 sink.write(f.model_dump_json() + "\n")
             n = Counter(f.severity for f in findings)

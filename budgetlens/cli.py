@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from budgetlens.batch import expand_paths, extract_many
+from budgetlens.cli_corpus import index_cmd, similar_cmd
 from budgetlens.cli_llm import llm_app
 from budgetlens.settings import Settings, get_settings
 from extraction.errors import BudgetlensError
@@ -21,6 +22,7 @@ from extraction.records import ExtractionResult
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="budgetlens: read, check and triage budget disclosures.")
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 app.add_typer(llm_app, name="llm")
+
 
 
 class LlmChoice(StrEnum):
@@ -127,6 +129,10 @@ def schema() -> None:
     typer.echo(json.dumps(ExtractionResult.model_json_schema(), ensure_ascii=False, indent=2))
 
 
+app.command("index")(index_cmd)
+app.command("similar")(similar_cmd)
+
+
 def main() -> None:  # pragma: no cover
     app()
 
@@ -186,7 +192,9 @@ def run(
 ) -> None:
     """Extract, check and store documents for review (the store: BUDGETLENS_DATABASE_URL or data_dir/budgetlens.db).
     Exit code 1 when any file failed (it is stored with its reason)."""
+    from budgetlens.corpus_setup import corpus_if_present
     from budgetlens.intake import intake_file
+    from budgetlens.review import recheck_documents
     from budgetlens.store import Store
     from checks.engine import load_config
 
@@ -196,15 +204,22 @@ def run(
         err.print("[red]no files matched[/red]")
         raise typer.Exit(2)
     store, conf = Store(settings.store_url()), load_config(config or settings.rules_config)
-    failed = 0
+    corpus = corpus_if_present(settings)
+    failed, stored = 0, []
     with _progress(settings.progress) as progress:
-        task = progress.add_task("extract + check + store", total=len(files))
+        task = progress.add_task("extract + check + store" + (" + index" if corpus else ""), total=len(files))
         for f in files:
-            out = intake_file(store, f, settings, conf)
+            out = intake_file(store, f, settings, conf, corpus=corpus)
             failed += out.status == "failed"
             if out.status == "failed":
                 err.print(f"[red]failed[/red] {f.name}: {out.reason}")
+            else:
+                stored.append(out.document_id)
             progress.update(task, advance=1, description=f"{out.file_name[:40]} [{out.status}] {out.findings} findings")
+    if corpus is not None and len(stored) > 1:  # a document checked early in the batch now sees the later ones
+        changed = recheck_documents(store, stored, conf, corpus)
+        err.print(f"corpus of past reports at {corpus.where}: {corpus.document_count()} document(s); "
+                  f"re-checked the batch against it, {changed} finding(s) appeared")
     err.print(f"{len(files)} file(s) stored in {settings.store_url()}: {len(files) - failed} read, {failed} failed")
     raise typer.Exit(1 if failed else 0)
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from budgetlens.review import sync_findings
 from budgetlens.store import ConflictError, CorrectionRow, DocumentRow, RecordRow, Store, StoreError, now
+from checks.corpus import CorpusQuery
 from checks.engine import Config, load_config, run_checks
 from extraction.numbers import parse_number
 from extraction.records import AnyRecord, ExtractionResult
@@ -81,8 +82,10 @@ class CorrectionResult:
 
 
 def correct(store: Store, document_id: str, record_idx: int, path: str, typed: str, seen_version: int,
-            reviewer: str, reason: str = "", config: Config | None = None) -> CorrectionResult:
-    """Change one value of one record if nobody changed the record since `seen_version`; re-run the checks."""
+            reviewer: str, reason: str = "", config: Config | None = None,
+            corpus: CorpusQuery | None = None) -> CorrectionResult:
+    """Change one value of one record if nobody changed the record since `seen_version`; re-run the checks (with
+    the corpus of past reports, when there is one: without it the boilerplate findings would look gone)."""
     if not reviewer.strip():
         raise StoreError("say who you are: a correction needs the reviewer's name")
     config = config or load_config()
@@ -108,7 +111,7 @@ def correct(store: Store, document_id: str, record_idx: int, path: str, typed: s
                             reason=reason.strip(), at=now()))
         s.flush()
         result = stored_result(s, document_id)
-        appeared, gone = sync_findings(s, document_id, run_checks(result, config), config)
+        appeared, gone = sync_findings(s, document_id, run_checks(result, config, corpus), config)
     return CorrectionResult(appeared, gone, seen_version + 1)
 
 

@@ -9,12 +9,19 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from budgetlens.corpus_setup import corpus_if_present
 from budgetlens.review import ingest
 from budgetlens.settings import Settings
 from budgetlens.store import Store
 from checks.engine import Config
+from extraction.errors import BudgetlensError
 from extraction.pipeline import extract_file
+from extraction.records import ExtractionResult, Issue, decide_status
+
+if TYPE_CHECKING:
+    from vectorstore.corpus import Corpus
 
 
 @dataclass
@@ -45,17 +52,32 @@ def keep_copy(path: Path, sha256: str, files_dir: Path) -> Path | None:
 
 
 def intake_file(store: Store, path: Path, settings: Settings, config: Config | None = None,
-                file_name: str | None = None) -> Intake:
+                file_name: str | None = None, corpus: Corpus | None = None) -> Intake:
+    """With a corpus, the document joins it before its checks run (the rules never match it against itself)."""
     max_bytes = int(settings.max_file_mb * 1024 * 1024)
     result = extract_file(path, max_pages=settings.max_pages, max_bytes=max_bytes)
     copy = keep_copy(path, result.document.id, settings.files_dir()) if result.status != "failed" else None
     result.document.file_name = file_name or path.name
     if not result.document.id:
         result.document.id = hashlib.sha256(str(path).encode()).hexdigest()  # unreadable: keyed by its path
-    findings = ingest(store, result, str(copy) if copy else None, config)
+    if corpus is not None and result.status != "failed":
+        _index(corpus, result)
+    findings = ingest(store, result, str(copy) if copy else None, config, corpus)
     reason = "; ".join(i.message for i in result.issues if i.severity == "error") if result.status == "failed" else ""
     reason = reason.replace(str(path), result.document.file_name)  # the reviewer's file name, not our staging path
     return Intake(result.document.id, result.document.file_name, result.status, len(findings), reason)
+
+
+def _index(corpus: Corpus, result: ExtractionResult) -> None:
+    """A corpus that cannot take the document costs the boilerplate rules, not the document: it is stored with the
+    reason among its issues."""
+    try:
+        corpus.index(result)
+    except BudgetlensError as exc:
+        issue = Issue(code="corpus_unavailable", severity="warning", message=f"not indexed in the corpus of past "
+                      f"reports, the boilerplate rules did not run: {exc}")
+        result.issues.append(issue)
+        result.status = decide_status(result.issues, bool(result.records))
 
 
 def stage_upload(store: Store, name: str, data: bytes, settings: Settings) -> int:
@@ -87,7 +109,7 @@ def run_job(store: Store, job_id: int, settings: Settings, config: Config | None
         job.state, job.updated_at, job.worker_pid = "running", now(), os.getpid()
         path, name = Path(job.staged_path), job.file_name
     try:
-        out = intake_file(store, path, settings, config, file_name=name)
+        out = intake_file(store, path, settings, config, file_name=name, corpus=corpus_if_present(settings))
         state, reason = ("failed", out.reason) if out.status == "failed" else ("done", "")
     except Exception as exc:  # noqa: BLE001 - one bad upload must not stop the others
         out = Intake("", name, "failed", 0, f"{type(exc).__name__}: {exc}")

@@ -19,6 +19,7 @@ from budgetlens.store import (
     StoreError,
     now,
 )
+from checks.corpus import CorpusQuery
 from checks.engine import Config, load_config, run_checks
 from checks.model import Finding
 from checks.registry import REGISTRY
@@ -33,11 +34,12 @@ def risk_of(findings: list[FindingRow], config: Config) -> float:
     return sum(float(config.risk_weights.get(f.severity, 0)) for f in findings if f.active and f.status != "dismissed")
 
 
-def ingest(store: Store, result: ExtractionResult, pdf_path: str | None, config: Config | None = None) -> list[Finding]:
+def ingest(store: Store, result: ExtractionResult, pdf_path: str | None, config: Config | None = None,
+           corpus: CorpusQuery | None = None) -> list[Finding]:
     """Store one extracted document, its records and its findings (re-ingesting the same file replaces the records
     and keeps the decisions made on findings that are still there)."""
     config = config or load_config()
-    findings = run_checks(result, config) if result.status != "failed" else []
+    findings = run_checks(result, config, corpus) if result.status != "failed" else []
     d = result.document
     with store.session() as s:
         row = s.get(DocumentRow, d.id) or DocumentRow(id=d.id, created_at=now())
@@ -55,9 +57,21 @@ def ingest(store: Store, result: ExtractionResult, pdf_path: str | None, config:
         if reapply_corrections(s, d.id):  # a re-read must not undo what reviewers corrected
             from budgetlens.corrections import stored_result
 
-            findings = run_checks(stored_result(s, d.id), config)
+            findings = run_checks(stored_result(s, d.id), config, corpus)
         sync_findings(s, d.id, findings, config)
     return findings
+
+
+def recheck_documents(store: Store, document_ids: list[str], config: Config, corpus: CorpusQuery | None) -> int:
+    """Run the checks again on stored documents (their corrected records); returns how many findings appeared."""
+    from budgetlens.corrections import stored_result
+
+    appeared = 0
+    for doc_id in document_ids:
+        with store.session() as s:
+            new, _ = sync_findings(s, doc_id, run_checks(stored_result(s, doc_id), config, corpus), config)
+            appeared += len(new)
+    return appeared
 
 
 def reapply_corrections(s: Any, document_id: str) -> int:

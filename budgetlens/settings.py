@@ -47,6 +47,22 @@ class Settings(BaseSettings):
     llm_port: int = Field(default=8080, description="port of the local server (budgetlens llm serve)")
     llm_ctx: int = Field(default=8192, description="context window of the local server, tokens")
 
+    # Corpus of past reports (vectorstore/): ChromaDB on disk by default, a `chroma run` server when chroma_url is set.
+    corpus_dir: Path | None = Field(default=None, description="ChromaDB PersistentClient directory; default data_dir/corpus")
+    chroma_url: str | None = Field(
+        default=None, description="URL of a ChromaDB server (chroma run), e.g. http://127.0.0.1:8000; overrides corpus_dir")
+    corpus_collection: str = Field(default="passages", description="ChromaDB collection of the corpus")
+    embedding: Literal["hashing", "openai"] = Field(
+        default="hashing", description="hashing: offline character n-gram hashing; openai: an embeddings endpoint")
+    embedding_dim: int = Field(default=1024, description="dimensions of the hashing embedding")
+    embedding_base_url: str | None = Field(
+        default=None, description="OpenAI-compatible embeddings endpoint, e.g. http://127.0.0.1:11434/v1 (Ollama)")
+    embedding_model: str = Field(default="bge-m3", description="embedding model name sent to the endpoint")
+    embedding_api_key: SecretStr | None = Field(default=None, description="API key of the embeddings endpoint")
+
+    def corpus_path(self) -> Path:
+        return self.corpus_dir or self.data_dir / "corpus"
+
     def store_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'budgetlens.db').resolve()}"
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+import checks.rules_bp  # noqa: F401  (boilerplate / copy-paste against the corpus of past reports)
 import checks.rules_extraction  # noqa: F401  (extraction disagreements found by the LLM cross-check)
 import checks.rules_fa  # noqa: F401  (registers the final-accounts rules)
 import checks.rules_fa_codes  # noqa: F401  (科目编码 vs 名称 against the shipped list)
@@ -19,6 +20,7 @@ import checks.rules_report  # noqa: F401  (registers the report-level rules)
 import checks.rules_se  # noqa: F401  (registers the self-evaluation rules)
 import checks.rules_se_more  # noqa: F401
 import checks.rules_se_text  # noqa: F401
+from checks.corpus import CorpusQuery
 from checks.model import Finding
 from checks.registry import REGISTRY
 from checks.view import DocView
@@ -50,15 +52,29 @@ def load_config(override: Path | None = None) -> Config:
     return Config(rules=data.get("rules", {}), risk_weights=data.get("risk_weights", {}))
 
 
-def run_checks(result: ExtractionResult, config: Config | None = None) -> list[Finding]:
+def effective_params(config: Config) -> dict[str, dict[str, Any]]:
+    """Every enabled rule's parameters: the registry defaults with the configuration on top."""
+    out = {}
+    for rid, r in REGISTRY.items():
+        conf = config.rules.get(rid, {})
+        if conf.get("enabled", True):
+            out[rid] = {**r.params, **{k: v for k, v in conf.items() if k not in ("enabled", "severity")}}
+    return out
+
+
+def run_checks(result: ExtractionResult, config: Config | None = None,
+               corpus: CorpusQuery | None = None) -> list[Finding]:
+    """All enabled rules over one document. `corpus` (past reports, e.g. vectorstore's) feeds the boilerplate rules
+    BP-001..004; without it they report nothing."""
     config = config or load_config()
-    doc = DocView(result)
+    enabled = effective_params(config)
+    doc = DocView(result, corpus=corpus, rule_params=enabled)
     out: list[Finding] = []
     for rid, r in sorted(REGISTRY.items()):
-        conf = config.rules.get(rid, {})
-        if not conf.get("enabled", True):
+        if rid not in enabled:
             continue
-        params = {**r.params, **{k: v for k, v in conf.items() if k not in ("enabled", "severity")}}
+        conf = config.rules.get(rid, {})
+        params = enabled[rid]
         override = conf.get("severity") if conf.get("severity") != r.severity else None
         for f in r.fn(doc, params):
             if override and f.severity != "info":

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
+from checks.corpus import CorpusQuery
 from checks.model import Evidence
 from extraction.records import ExtractionResult, FinalAccountsRow, FinalAccountsTable
 
@@ -58,8 +60,17 @@ class TableView:
 
 
 class DocView:
-    def __init__(self, result: ExtractionResult) -> None:
+    """One document's records for the rules. `corpus` (past reports) is what the boilerplate rules compare with;
+    without it they report nothing. `rule_params` holds the effective parameters of every enabled rule (None: the
+    registry defaults), so a rule can leave a passage to a sibling rule that reports it; `cache` is for work that
+    several rules share (one corpus query serves BP-001 and BP-004)."""
+
+    def __init__(self, result: ExtractionResult, corpus: CorpusQuery | None = None,
+                 rule_params: dict[str, dict[str, Any]] | None = None) -> None:
         self.result = result
+        self.corpus = corpus
+        self.rule_params = rule_params
+        self.cache: dict[str, Any] = {}
         self.tables = [TableView(r, i) for i, r in enumerate(result.records) if isinstance(r, FinalAccountsTable)]
 
     def table(self, std_name: str) -> TableView | None:

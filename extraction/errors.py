@@ -86,3 +86,33 @@ class LlmModeError(LlmError):
     """The endpoint refused the structured-output mode we asked for (e.g. json_schema on llama-cpp-python)."""
 
     code = "llm_mode_unsupported"
+
+
+class CorpusError(BudgetlensError):
+    """The corpus of past reports (vectorstore/) cannot answer: what is wrong and what to do."""
+
+    code = "corpus_error"
+
+
+class CorpusUnavailableError(CorpusError):
+    """The ChromaDB server (BUDGETLENS_CHROMA_URL) or the corpus directory cannot be reached or opened."""
+
+    code = "corpus_unavailable"
+
+
+class EmbeddingMismatchError(CorpusError):
+    """The corpus was built with another embedding than the settings ask for: its vectors cannot be compared."""
+
+    code = "embedding_mismatch"
+
+
+class EmbeddingError(CorpusError):
+    """The embeddings endpoint answered, but not with one vector per text (HTTP error, not JSON, wrong shape)."""
+
+    code = "embedding_error"
+
+
+class EmbeddingUnavailableError(EmbeddingError):
+    """The embeddings endpoint did not answer (down, refused, timed out)."""
+
+    code = "embedding_unavailable"

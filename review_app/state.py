@@ -31,6 +31,13 @@ def store() -> Store:
     return _open_store(get_settings().store_url())
 
 
+def corpus() -> Any:
+    """The corpus of past reports (None when none was built): corrections re-check against it."""
+    from budgetlens.corpus_setup import corpus_if_present
+
+    return corpus_if_present(get_settings())
+
+
 def init_session() -> None:
     """First run of a browser session: read page / doc / finding from the URL (a reload is a new session)."""
     ss = st.session_state

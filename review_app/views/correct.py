@@ -145,7 +145,7 @@ def apply(doc_id: str, idx: int, seen: int, changes: list[tuple[str, str]], reas
     store, version, results = state.store(), seen, []
     for path, typed in changes:
         try:
-            res = correct(store, doc_id, idx, path, typed, version, state.reviewer(), reason)
+            res = correct(store, doc_id, idx, path, typed, version, state.reviewer(), reason, corpus=state.corpus())
         except ConflictError as exc:
             state.flash("correct", "error", f"冲突 Conflict：这条记录在你打开之后已被他人更正，你的更正没有保存；下面显示的是"
                                             f"最新数值，请确认后再改。（{exc}）")

@@ -13,6 +13,7 @@ from PIL import Image
 from budgetlens.store import DocumentRow, FindingRow, Store
 from review_app import queries
 from review_app.render import Box, page_png
+from review_app.views import matched
 from review_app.views.common import ACTIONS, SEVERITY, when
 
 ZOOM = 2.0  # pixels per PDF point: sharp enough to read 8-point table text when cropped
@@ -21,10 +22,13 @@ MIN_W, MIN_H = 340.0, 200.0  # the smallest crop (points): enough for a row labe
 
 
 def pages_of(f: FindingRow) -> list[int]:
-    return sorted({int(e["page"]) for e in f.evidence if e.get("page")})
+    """The pages of this report the finding points at (a retrieval finding also points into another report)."""
+    return sorted({int(e["page"]) for e in matched.own_evidence(f) if e.get("page")})
 
 
-def page_view(doc: DocumentRow, f: FindingRow) -> None:
+def page_view(store: Store, doc: DocumentRow, f: FindingRow) -> None:
+    if matched.side_by_side(store, doc, f, _png):
+        return
     pages = pages_of(f)
     if not pages:
         st.info("这条发现没有页面位置（规则针对整份文件，或提取时没有记录位置）。")
@@ -38,7 +42,7 @@ def page_view(doc: DocumentRow, f: FindingRow) -> None:
         with bar[0]:
             page = _page_picker(f, pages)
     whole = bar[1].toggle("整页", key="whole_page", persist_state="session", help="关闭时只显示证据附近的区域")
-    boxes = tuple((tuple(e["bbox"]), f.severity, str(e.get("path", ""))) for e in f.evidence
+    boxes = tuple((tuple(e["bbox"]), f.severity, str(e.get("path", ""))) for e in matched.own_evidence(f)
                   if e.get("page") == page and e.get("bbox"))
     try:
         png = _png(str(doc.pdf_path), page, boxes, not whole)
@@ -88,11 +92,16 @@ def evidence_table(f: FindingRow) -> None:
     if not f.evidence:
         st.caption("没有证据字段。")
         return
-    st.dataframe([{"记录": e.get("record", ""), "字段": e.get("path", ""), "页": e.get("page"),
+    st.dataframe([{"记录": _record_label(e), "字段": e.get("path", ""), "页": e.get("page"),
                    "印为": e.get("quote", "")} for e in f.evidence], hide_index=True, width="stretch",
                  height=min(38 + 35 * len(f.evidence), 250),
                  column_config={"记录": st.column_config.TextColumn(width=230),
                                 "字段": st.column_config.TextColumn(width=170), "页": st.column_config.NumberColumn(width=45)})
+
+
+def _record_label(e: dict[str, Any]) -> str:
+    """The other report of a retrieval finding by its file name, not its 64-character id."""
+    return "对照报告 " + matched.other_report(e)[1] if matched.is_other(e) else str(e.get("record", ""))
 
 
 def decision_log(store: Store, f: FindingRow) -> None:

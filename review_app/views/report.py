@@ -174,7 +174,7 @@ def _detail(store: Store, doc: DocumentRow, f: FindingRow) -> None:
     state.show_flash("correct")
     page_tab, fix_tab, log_tab = st.tabs(["原文页面", "证据与更正", "决定记录"])
     with page_tab:
-        evidence.page_view(doc, f)
+        evidence.page_view(store, doc, f)
     with fix_tab:
         evidence.evidence_table(f)
         correct.render(store, doc.id, f)
