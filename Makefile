@@ -41,7 +41,8 @@ corpus: fixtures
 
 run: venv system-deps corpus
 	@mkdir -p $(OUT)
-	$(BIN)/budgetlens eval eval/fixtures build/fixtures --shared $(SHARED) --json $(OUT)/eval.json
+	$(BIN)/budgetlens eval eval/fixtures build/fixtures eval/bp_corpus --shared $(SHARED) --json $(OUT)/eval.json
+	$(BIN)/budgetlens index eval/bp_corpus  # past reports: the boilerplate rules compare the new ones with them
 	@real=""; if [ -d "$(SHARED)/corpus/real" ]; then real="$(SHARED)/corpus/real"; \
 	else echo "$(SHARED)/corpus/real not found: the sample corpus only"; fi; \
 	$(BIN)/budgetlens run build/corpus $$real || true

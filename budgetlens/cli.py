@@ -139,23 +139,33 @@ def main() -> None:  # pragma: no cover
 
 @app.command("eval")
 def eval_cmd(
-    fixtures: list[Path] = typer.Argument(..., help="fixture folders (each with gold.json) or folders holding them"),
+    fixtures: list[Path] = typer.Argument(..., help="fixture folders (each with gold.json) or folders holding them; "
+                                          "a folder with labels.json is a labelled corpus for the BP rules"),
     shared: Path = typer.Option(None, "--shared", help="shared dir for fixtures whose PDF lives there"),
     json_out: Path | None = typer.Option(None, "--json", help="write the full report as JSON here"),
     extractor: Extractor = typer.Option(Extractor.layout, "--extractor", help="layout: the parser alone; llm: every "
                                         "value from the LLM; hybrid: parser first, LLM fills gaps and adds claims"),
 ) -> None:
-    """Score extraction against labelled fixtures: tables, values, narrative claims, forms."""
+    """Score extraction against labelled fixtures (tables, values, narrative claims, forms) and the boilerplate rules
+    against a labelled corpus of past reports (eval/bp_corpus)."""
     from budgetlens.evaluate import run_eval
 
     settings = get_settings()
-    use = {"layout": "off", "llm": "only", "hybrid": "fill"}[extractor.value]
-    report = run_eval(fixtures, shared or settings.shared_dir, err, _extractor(settings, use), extractor.value)
+    labelled = [f for f in fixtures if (f / "labels.json").is_file()]  # a labelled corpus of past reports (BP rules)
+    fixtures = [f for f in fixtures if f not in labelled]
+    report: dict[str, object] = {}
+    if fixtures:
+        use = {"layout": "off", "llm": "only", "hybrid": "fill"}[extractor.value]
+        report = run_eval(fixtures, shared or settings.shared_dir, err, _extractor(settings, use), extractor.value)
+    if labelled:
+        from budgetlens.cli_corpus import eval_boilerplate
+
+        report["boilerplate"] = [eval_boilerplate(folder, settings) for folder in labelled]
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
         err.print(f"report written to {json_out}")
-    if report["overall"]["scored"] == 0:
+    if fixtures and report["overall"]["scored"] == 0:  # type: ignore[index]
         raise typer.Exit(2)
 
 
@@ -191,6 +201,7 @@ def run(
     config: Path | None = typer.Option(None, "--config", help="rule configuration YAML over the defaults"),
 ) -> None:
     """Extract, check and store documents for review (the store: BUDGETLENS_DATABASE_URL or data_dir/budgetlens.db).
+    When a corpus of past reports exists (`budgetlens index`), every document joins it and is checked against it.
     Exit code 1 when any file failed (it is stored with its reason)."""
     from budgetlens.corpus_setup import corpus_if_present
     from budgetlens.intake import intake_file

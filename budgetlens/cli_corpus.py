@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+from typing import Any
+
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from budgetlens.batch import expand_paths
-from budgetlens.settings import get_settings
+from budgetlens.settings import Settings, get_settings
 from extraction.errors import BudgetlensError
 from extraction.passages import PASSAGE_KINDS, PassageKind
 
@@ -107,3 +111,20 @@ def similar_cmd(
 def _short(text: str, n: int = 120) -> str:
     t = "".join(text.split())
     return t if len(t) <= n else t[:n] + "…"
+
+
+def eval_boilerplate(folder: Path, settings: Settings) -> dict[str, Any]:
+    """BP rules on a labelled corpus, indexed into a fresh corpus in a temporary directory (with the configured
+    embedding): other documents would add matches the labels do not know."""
+    from budgetlens.cli import err
+    from budgetlens.eval_bp import print_bp_report, run_bp_eval
+    from checks.engine import load_config
+    from vectorstore.corpus import open_corpus
+
+    with tempfile.TemporaryDirectory(prefix="bp-eval-") as tmp:
+        corpus = open_corpus(settings.model_copy(update={"corpus_dir": Path(tmp), "chroma_url": None}))
+        with err.status(f"indexing and checking {folder}") as status:
+            report = run_bp_eval(corpus, folder, load_config(settings.rules_config),
+                                 progress=lambda msg: status.update(f"{folder.name}: {msg}"))
+        print_bp_report(report, err)
+    return report

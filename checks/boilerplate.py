@@ -210,8 +210,9 @@ def _copied_text(run: _Run, text: list[tuple[Passage, str, list[Candidate]]]) ->
 
 
 def _last_years(p: Passage, x: Candidate, back: int) -> bool:
-    """p is a section or paragraph and x the same department's text of the previous `back` years: BP-003's case."""
-    return (p.kind in ("section", "paragraph") and x.relation == "earlier"
+    """p is a section or paragraph and x the same department's section or paragraph of the previous `back` years:
+    BP-003's case (a section that repeats last year's form text is a copy, BP-001, not an unchanged section)."""
+    return (p.kind in ("section", "paragraph") and x.other.kind in ("section", "paragraph") and x.relation == "earlier"
             and (p.fiscal_year or 0) - (x.other.fiscal_year or 0) <= back)
 
 

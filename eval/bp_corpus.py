@@ -13,8 +13,9 @@ How it is made (the material: eval/bp_material.py; the fixed texts: eval/bp_text
   made of sentences from different seeds, the seed's names swapped for the department's) and from which rewritten
   text is drawn, each sentence once.
 - Years: every earlier report is derived from the next one slot by slot: copied (years shifted, amounts refreshed
-  in a final-accounts narrative), one sentence in six or more rewritten, half or more rewritten, rewritten; a
-  project's 年度目标, 实际完成情况 and indicator set each copied, rewritten or revised (a third of the lines kept).
+  in a final-accounts narrative), one short sentence rewritten (at most a tenth of the wording), half or more of
+  the wording rewritten, rewritten; a project's 年度目标, 实际完成情况 and indicator set each copied, rewritten
+  or revised (a third of the lines kept). An edit the pool cannot serve is done as a copy (counted in README).
 - Planned copies between two departments (PLANNED), generic sentences in three or more (GENERIC_PLACES), standard
   text everywhere.
 - Labels come from provenance (eval/bp_labels.py), never from running a rule.
@@ -25,7 +26,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import math
 import random
 import re
 import unicodedata
@@ -36,7 +36,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from eval.bp_labels import MIN_PIECE, Labels, Occurrence, derive, figures, prose_chars
+from eval.bp_labels import MIN_PIECE, Labels, Occurrence, Piece, derive, prose_chars
 from eval.bp_material import (
     DocPlan,
     FormSlot,
@@ -46,6 +46,7 @@ from eval.bp_material import (
     Pool,
     SectionSlot,
     Slot,
+    _NearIndex,
     allocate,
     form_slot,
     load_seeds,
@@ -87,6 +88,7 @@ from extraction.records import (
 )
 
 SEED = 20240611
+LIGHT = 0.1  # a light edit rewrites one sentence holding at most this share of a paragraph's wording
 ROOT = Path(__file__).resolve().parent
 OUT = ROOT / "bp_corpus"
 
@@ -140,6 +142,22 @@ INVENTED_HEADINGS = (
 )
 
 
+def _check_written(items: list[Item]) -> None:
+    """The handwritten texts (reasons, generic sentences) must not half-repeat a seed sentence or each other, or
+    they would make copies nobody planned."""
+    written = [*SHANGHAI_REASONS, *CHANGNING_REASONS, *(t for _, t, src in GENERIC if src.startswith("written"))]
+    near = _NearIndex()
+    for it in items:
+        for t in it.texts():
+            for sent in split_sentences(t):
+                near.add(sent)
+    for t in written:
+        words = own_part(t)
+        if near.close(words):
+            raise ValueError(f"handwritten text repeats a seed sentence or another handwritten one: {t}")
+        near.add(words)
+
+
 class Builder:
     def __init__(self) -> None:
         self.rng = random.Random(SEED)
@@ -152,6 +170,8 @@ class Builder:
         self.log: list[str] = []
         self.dry: Counter[str] = Counter()  # edits the pool could not serve (done as copies instead)
         self.reasons = list(SHANGHAI_REASONS)  # handed out once each
+        _check_written(self.items)
+        self.alias, self.within = seed_relations(self.items)
 
     # base year of every department
     def bases(self) -> dict[str, DocPlan]:
@@ -412,35 +432,53 @@ class Builder:
 
     def _edit_para(self, p: Para, action: str, kind: str, d: Dept, year: int, years: Callable[[str], str],
                    size: int = 3) -> tuple[Para, str]:
-        """The paragraph in the earlier year and what was done to it (a rewrite falls back to a copy when the pool
-        has run dry, a one-sentence edit when the paragraph is too short for one)."""
+        """The paragraph in the earlier year and what was done to it. Edits are measured in wording (the
+        figure-free characters, as the labels weigh sentences): a light edit rewrites one sentence holding at most
+        LIGHT of it (with one as short), a heavy edit at least half of it, with at least as much new text as is
+        kept (so the kept part is at most half of either version). An edit that cannot be made (too short a
+        paragraph, the pool run dry) is a copy instead; a final-accounts narrative is never copied without its
+        new figures."""
         p = p.map(years)
-        n = len(p.pieces)
-        if action == "sentence" and n < 6:  # one sentence in six or more: a light edit
+        weights = [prose_chars(t) for _, t in p.pieces]
+        total = sum(weights) or 1
+        light = [i for i, w in enumerate(weights) if w <= LIGHT * total]
+        heavy: list[int] = []
+        if action == "heavy":
+            order = list(range(len(weights)))
+            self.rng.shuffle(order)
+            for i in order:
+                if sum(weights[j] for j in heavy) >= total / 2:
+                    break
+                heavy.append(i)
+            if len(heavy) == len(weights) or len(heavy) > 6:  # all of it, or more than the pool can spare
+                action = "rewrite"
+        if action == "sentence" and not light:
             action = "copy"
-        if action == "copy" and d.finance:
-            action = "amounts"
-        if action == "heavy" and n > 6:  # half of a long text is more prose than the pool holds: new short text
-            action = "rewrite"
-        need = {"sentence": 1, "heavy": math.ceil(n / 2) if n >= 2 else 1,
-                "rewrite": max(1, min(size, n, 2))}.get(action, 0)
+        need = {"sentence": 1, "heavy": len(heavy), "rewrite": max(1, min(size, len(weights), 2))}.get(action, 0)
         if need and not self.pool.has(need):
             self.dry[action] += 1
             action = "copy"
-        if action == "copy" and d.finance:  # a final-accounts narrative is refilled with the year's figures
+        if action == "copy" and d.finance:
             action = "amounts"
         if action == "copy":
             return p, action
         if action == "amounts":
             return p.map(lambda t: refresh_amounts(t, self.rng)), action
         if action == "sentence":
-            k = self.rng.randrange(n)
-            new = self.pool.take(1, kind, d, year)
+            k = light[self.rng.randrange(len(light))]
+            new = self.pool.take_short(kind, d, year, max(int(LIGHT * total), weights[k]))
+            if new is None:
+                self.dry[action] += 1
+                return (p.map(lambda t: refresh_amounts(t, self.rng)), "amounts") if d.finance else (p, "copy")
             return Para(p.pieces[:k] + tuple(new) + p.pieces[k + 1:], p.tag), action
-        if action == "heavy" and n >= 2:
-            idx = set(self.rng.sample(range(n), need))
-            fresh = iter(self.pool.take(need, kind, d, year))
-            return Para(tuple(next(fresh) if i in idx else pc for i, pc in enumerate(p.pieces)), p.tag), action
+        if action == "heavy":
+            fresh = self.pool.take(need, kind, d, year)
+            kept = sum(len(match_key(t)) for i, (_, t) in enumerate(p.pieces) if i not in heavy)
+            while sum(len(match_key(t)) for _, t in fresh) < kept and self.pool.has(1):  # new text >= kept text
+                fresh += self.pool.take(1, kind, d, year)
+            taken = iter(fresh[:need])
+            pieces = [next(taken) if i in heavy else pc for i, pc in enumerate(p.pieces)]
+            return Para(tuple(pieces + fresh[need:]), p.tag), action
         return Para(tuple(self.pool.take(need, kind, d, year)), p.tag), "rewrite"
 
     def _form_year(self, s: FormSlot, d: Dept, year: int, delta: int) -> FormSlot:
@@ -485,8 +523,8 @@ class Builder:
 
 
 def _edit_name(action: str) -> str:
-    return {"copy": "copied (years)", "amounts": "copied (years, amounts)", "sentence": "one sentence rewritten",
-            "heavy": "half or more rewritten", "rewrite": "rewritten", "targets": "copied (targets changed)",
+    return {"copy": "copied (years)", "amounts": "copied (years, amounts)", "sentence": "one short sentence rewritten",
+            "heavy": "half or more of the wording rewritten", "rewrite": "rewritten", "targets": "copied (targets changed)",
             "revise": "revised (a third kept)"}.get(action, action)
 
 
@@ -512,7 +550,7 @@ def doc_id(name: str) -> str:
     return hashlib.sha256(name.encode("utf-8")).hexdigest()
 
 
-def build(plan: DocPlan) -> tuple[ExtractionResult, list[Occurrence]]:
+def build(plan: DocPlan, alias: dict[str, str]) -> tuple[ExtractionResult, list[Occurrence]]:
     records: list[Any] = []
     prov: dict[tuple[int, str], tuple[list[Para], str]] = {}
     kinds: set[str] = set()
@@ -520,10 +558,10 @@ def build(plan: DocPlan) -> tuple[ExtractionResult, list[Occurrence]]:
         i = len(records)
         if isinstance(s, SectionSlot):
             records.append(ReportSection(heading_path=s.heading_path, section_type=s.section_type,
-                                         text="\n".join(p.text for p in s.paras)))
+                                         text="\n".join(para.text for para in s.paras)))
             prov[(i, "text")] = (s.paras, s.edit)
-            for n, p in enumerate(s.paras):
-                prov[(i, f"text#p{n}")] = ([p], s.edit)
+            for n, para in enumerate(s.paras):
+                prov[(i, f"text#p{n}")] = ([para], s.edit)
             kinds.add("evaluation_report" if not plan.dept.finance else "final_accounts")
             continue
         rec = s.template.model_copy(deep=True)
@@ -552,61 +590,74 @@ def build(plan: DocPlan) -> tuple[ExtractionResult, list[Occurrence]]:
     for p in passages(result):
         idx = int(p.record.split("]", 1)[0].split("[", 1)[1])
         paras, edit = prov[(idx, p.path)]
-        occ.append(_occurrence(f"{name}.json", p, d.key, plan.year, paras, edit))
+        occ.append(_occurrence(f"{name}.json", p, d.key, plan.year, paras, edit, alias))
     return result, occ
 
 
 _STANDARD_SENTENCE = re.compile("|".join(STANDARD_SENTENCES))
 
 
-def _occurrence(doc: str, p: Passage, dept: str, year: int, paras: list[Para], edit: str) -> Occurrence:
-    """The passage with its provenance: the ids of the sentences that count (standard paragraphs and sentences,
-    pieces under MIN_PIECE key characters and the template wording of the Shanghai narrative left out; sentences
-    that are only figures in template wording apart) — every line of an indicator set."""
-    sids: list[str] = []
-    figs: list[str] = []
-    fig_chars: list[int] = []
-    own = 0
+def _occurrence(doc: str, p: Passage, dept: str, year: int, paras: list[Para], edit: str,
+                alias: dict[str, str]) -> Occurrence:
+    """The passage with its provenance: its sentences that count, each with the id of the seed sentence it stands
+    for, its figures and its weight (standard paragraphs and sentences, the Shanghai template's own wording and
+    pieces under MIN_PIECE key characters left out; every line of an indicator set, weighing one)."""
+    pieces: list[Piece] = []
     for para in paras:
         if para.standard:
             continue
         narrative = shanghai(dept) and not para.tag  # the Shanghai template narrative (not a generic paragraph)
         for sid, t in para.pieces:
             if p.kind == "indicator_set":
-                sids.append(sid)
-            elif len(match_key(t)) < MIN_PIECE or _STANDARD_SENTENCE.search(unicodedata.normalize("NFKC", t)) \
+                pieces.append(Piece(sid))
+                continue
+            if len(match_key(t)) < MIN_PIECE or _STANDARD_SENTENCE.search(unicodedata.normalize("NFKC", t)) \
                     or narrative and not own_words(t):
                 continue
-            elif prose_chars(t) < MIN_PIECE:
-                figs.append(f"{sid}#{'/'.join(figures(t))}")
-                fig_chars.append(len(match_key(t)))
-            else:
-                sids.append(sid)
-                own += len(match_key(own_part(t) if narrative else t))
+            words = own_part(t) if narrative else t
+            pieces.append(Piece(alias.get(sid, sid), prose_chars(words), len(match_key(words))))
     standard = None
-    if not sids and not figs:
+    if not pieces:
         standard = next((para.standard for para in paras if para.standard), "template sentence")
     generic = paras[0].generic if len(paras) == 1 else None
-    return Occurrence(doc, p.record, p.path, p.kind, p.record_kind, dept, year, p.text, tuple(sids), tuple(figs),
-                      own, tuple(fig_chars), generic, standard, edit)
+    return Occurrence(doc, p.record, p.path, p.kind, p.record_kind, dept, year, p.text, tuple(pieces), generic,
+                      standard, edit)
 
 
-def containment_map(items: list[Item]) -> dict[str, set[str]]:
-    """Seed sentences printed inside a longer seed sentence (0.9 of their 3-grams; at least 30 key characters):
-    000's 公共机构节能 实际完成情况 is the tail of its 年度目标. Used by the labels (eval/bp_labels.py)."""
-    out: dict[str, set[str]] = defaultdict(set)
-    by_src: dict[str, dict[str, str]] = defaultdict(dict)
+def seed_relations(items: list[Item]) -> tuple[dict[str, str], dict[str, set[str]]]:
+    """How the seeds' own sentences relate, for the labels: near-identical ones (3-gram Jaccard >= 0.85, at least
+    10 key characters: 002's 年度目标 "确保按时足额发放…补贴" and its 实际完成情况 "已完成确保按时足额发放…补贴")
+    share one id (alias → canonical id); one printed inside a longer one (0.9 of its 3-grams, at least 30 key
+    characters: 000's 公共机构节能 实际完成情况 is the tail of its 年度目标) is mapped to it (containment)."""
+    by_src: dict[str, dict[str, set[str]]] = defaultdict(dict)
     for it in items:
         for t in it.texts():
             for sent in split_sentences(t):
-                by_src[it.src].setdefault(sid_of(sent), sent)
+                if len(match_key(sent)) >= 10:
+                    by_src[it.src].setdefault(sid_of(sent), shingles(sent))
+    parent: dict[str, str] = {}
+
+    def root(x: str) -> str:
+        while parent.get(x, x) != x:
+            x = parent[x]
+        return x
+
+    inside: dict[str, set[str]] = defaultdict(set)
     for sents in by_src.values():
-        sh = {sid: shingles(t) for sid, t in sents.items() if len(match_key(t)) >= 30}
-        for a, sa in sh.items():
-            for b, sb in sh.items():
-                if a != b and len(sb) > len(sa) and len(sa & sb) >= 0.9 * len(sa):
-                    out[a].add(b)
-    return dict(out)
+        ids = sorted(sents)
+        for i, a in enumerate(ids):
+            for b in ids[i + 1:]:
+                sa, sb = sents[a], sents[b]
+                common = len(sa & sb)
+                if common >= 0.85 * len(sa | sb):
+                    ra, rb = root(a), root(b)
+                    parent[max(ra, rb)] = min(ra, rb)
+                for x, y, sx, sy in ((a, b, sa, sb), (b, a, sb, sa)):
+                    if len(sx) >= 28 and len(sy) > len(sx) and common >= 0.9 * len(sx):
+                        inside[x].add(y)
+    alias = {x: root(x) for x in parent}
+    within = {alias.get(x, x): {alias.get(y, y) for y in ys} for x, ys in inside.items()}
+    return alias, within
 
 
 def generate() -> tuple[dict[str, ExtractionResult], Labels, Builder]:
@@ -623,10 +674,10 @@ def generate() -> tuple[dict[str, ExtractionResult], Labels, Builder]:
     results: dict[str, ExtractionResult] = {}
     occurrences: list[Occurrence] = []
     for plan in docs:
-        res, occ = build(plan)
+        res, occ = build(plan, b.alias)
         results[f"{plan.name}.json"] = res
         occurrences.extend(occ)
-    return results, derive(occurrences, containment_map(b.items)), b
+    return results, derive(occurrences, b.within), b
 
 
 def write(out: Path = OUT) -> dict[str, Any]:
@@ -693,8 +744,25 @@ def readme(stats: dict[str, Any], builder: Builder) -> str:
         "    table and form notes, template instructions, mandate sections, the Shanghai template's wording),",
         "    `generic_not_widespread` (a generic sentence in fewer than three departments: not BP-004). Every",
         "    passage without a positive label is a negative too.",
-        "  - `ambiguous`: copies with under 12 characters of wording of their own, and overlaps between 0.5 and 0.75:",
+        "  - `ambiguous`: copies with under 12 characters of wording of their own, and overlaps between 0.5 and 0.8:",
         "    not scored either way.",
+        "",
+        "## How it is made",
+        "",
+        "- Departments: the six of the seeds (西山区政府办 000, 五华区政务服务管理局 001, 曲靖市政府办 002, 寻甸县政府办",
+        "  003, 大同市政府办 004, 上海市普陀区财政局) keep part of their own gold records as their base-year report;",
+        "  eight invented ones (盘龙, 宣威, 嵩明, 禄劝, 官渡, 朔州, 晋城, 长宁) are recombined from the rest: whole",
+        "  projects from different seeds, sections made of sentences from different seeds, the seed's names swapped",
+        "  for the department's. 长宁 is 普陀's template narrative filled with its own figures and reasons.",
+        "- Years: each earlier report is derived from the next one slot by slot — copied with the years shifted",
+        "  (a final-accounts narrative with its amounts refreshed), one short sentence rewritten (at most a tenth",
+        "  of the wording), half or more of the wording rewritten, rewritten; a project's 年度目标, 实际完成情况",
+        "  and indicator set each copied, rewritten or revised (a third of the lines kept). Rewritten text comes",
+        "  from the pool of unused seed sentences and indicator lines, each used once.",
+        "- Between departments: whole projects, indicator sets given to another project, sections and paragraphs",
+        "  copied into exactly one other department (PLANNED); generic sentences without anything measurable in",
+        "  three or more departments (GENERIC_PLACES; one in a single department as a negative); standard text",
+        "  everywhere: 名词解释 (national and Shanghai wording), table notes, form notes, template instructions.",
         "",
         "## Size",
         "",
@@ -710,14 +778,14 @@ def readme(stats: dict[str, Any], builder: Builder) -> str:
         "Every sentence placed keeps the id of the seed sentence it stands for through light edits (another year,",
         "refreshed amounts, another department's names); rewritten text carries the ids of the pool sentences it",
         "is made of; an indicator set is made of its lines (三级指标 | 度量单位). Two passages of different reports",
-        "are compared on these ids. Left out: standard text, sentences under 6 characters, the Shanghai template's",
-        "own wording (only the department's words after 主要原因/主要用于 count), and sentences that are figures in",
-        "template wording (under 6 characters once the clauses with a figure are dropped) unless printed with the",
-        "same figures in both.",
+        "are compared on these ids, each sentence weighed by its key characters — by those of its figure-free",
+        "wording only when one passage states figures the other does not. Left out: standard text, sentences under",
+        "6 characters, the Shanghai template's own wording (only the department's words after 主要原因/主要用于",
+        "count). Seed sentences that are nearly the same (3-gram Jaccard >= 0.85) share one id.",
         "",
-        "- copy: >= 75 % of the ids shared (or a passage with >= 30 characters of its own wording is >= 75 % inside a",
-        "  longer one); near miss: <= 50 %; in between: ambiguous. A copy whose figures differ and whose",
-        "  figure-free wording is under 12 characters is the template refilled: negative.",
+        "- copy: >= 80 % of the weight shared (or >= 90 % of a passage weighing >= 30 characters inside a longer",
+        "  one); near miss: <= 50 %; in between: ambiguous. A copy judged on its figure-free wording alone with",
+        "  under 12 characters of it is the template refilled: negative.",
         "- the rule: an indicator set (>= 3 lines) copied in another report's form of the same kind → BP-002; a",
         "  passage with nothing measurable (no figure, percentage, date or counted quantity) copied in the reports",
         "  of >= 3 departments → BP-004 and nothing else; a section or paragraph copied from the same department's",
@@ -733,7 +801,7 @@ def readme(stats: dict[str, Any], builder: Builder) -> str:
         "indicator set; 003 prints its 工作完成情况 twice; 004's 一 and 四 share their reason; 004's forms repeat",
         "themselves, cut or reworded, in their 自评结果分析. Handling: sentence ids are match keys, so exact repeats",
         "are one id wherever they are (the labels see them for what they are); a seed sentence printed inside a",
-        "longer one is mapped to it (containment map); a pool project is used whole only if it shares no sentence",
+        "longer one is mapped to it (seed_relations); a pool project is used whole only if it shares no sentence",
         "with the base material and no indicator set overlaps a base set by more than half; pool sentences are",
         "dropped when they half-repeat (3-grams, either way) anything placed, an accepted pool sentence or a",
         "generic sentence. 004's 自评结果分析 is left out of the records and used as pool prose.",

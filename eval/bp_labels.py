@@ -7,17 +7,20 @@ set is made of indicator-line ids) and tags: generic (one of the written BP-004 
 table and form notes, template instructions, a mandate section quoted from the 三定方案, the template's sentence
 for an empty table).
 
-Two passages a (the report checked) and b (another report) are compared on their sids. Left out: standard
-sentences, sentences under MIN_PIECE key characters, and sentences that are figures in template wording (under
-MIN_PIECE key characters once the clauses with a figure are dropped: "2024年度收入总计4,195.37万元，支出总计…"):
-they carry no wording of their own, and count only where both passages print them with the same figures (a plain
-copy). Two passages made of nothing else with other figures: the template refilled.
+Two passages a (the report checked) and b (another report) are compared on their sids, each sentence weighed by its
+key characters; when a states a figure b does not (the figures were refreshed, or a template filled in again), by
+the key characters of its figure-free wording only (its clauses without a figure: "2024年度收入总计4,195.37万元，
+支出总计…" then weighs next to nothing). Left out: standard sentences, the Shanghai template's own wording (only the
+department's words after 主要原因/主要用于 count), sentences under MIN_PIECE key characters. An indicator set is
+made of its lines, one each.
 
-- overlap = shared / max(|a|, |b|); or shared / |a| when a's own wording (with the figure sentences it prints
-  exactly as b does) has at least MIN_CONTAINED key characters and b is longer (lifted whole out of a longer text).
-- copy when overlap >= COPY (0.75); near miss when <= MISS (0.5: half the sentences or more rewritten, an
-  indicator set keeping a third) — a labelled negative; in between: ambiguous, not scored.
-- refilled template: a text copy (not an indicator set: other target values do not make a set new) whose figures differ and whose figure-free wording is under MIN_PROSE key characters
+- overlap = shared / max(weight a, weight b); or, when a weighs at least MIN_CONTAINED, b is longer and at least
+  CONTAINED (0.9) of a is in b, that share (a passage lifted whole out of a longer text).
+- copy when overlap >= COPY (0.8); near miss when <= MISS (0.5: half the wording or more rewritten, an indicator
+  set keeping a third) — a labelled negative; in between: ambiguous, not scored. The generator's light edits
+  rewrite at most a tenth of the wording and its heavy ones at least half, so the band between is left to the
+  chance overlaps of recombined text.
+- refilled template: a copy judged on its wording alone with under MIN_PROSE key characters of it
   ("本年收入合计X万元，其中：财政拨款收入X万元，占X%") is the template filled in again: negative.
 
 Which rule a copy is (one rule per passage, the most specific, as the issue defines them):
@@ -29,7 +32,7 @@ Which rule a copy is (one rule per passage, the most specific, as the issue defi
 - a report section or paragraph copied from the same department's previous year → BP-003 (that copy);
 - a copy in any other report (another department, another year, a later year of the same department) → BP-001
   (those copies). A section can be both: BP-003 for last year's copy, BP-001 for the others.
-A copy with less than SHORT key characters of wording of its own that is not BP-004 is ambiguous (a repeated stock phrase of 15 characters
+A copy weighing less than SHORT key characters that is not BP-004 is ambiguous (a repeated stock phrase of 15 characters
 is no evidence either way). Text repeated inside one report is not a cross-report copy.
 """
 
@@ -44,7 +47,8 @@ from typing import Any
 
 from extraction.passages import match_key
 
-COPY = 0.75
+COPY = 0.8
+CONTAINED = 0.9
 MISS = 0.5
 MIN_PIECE = 6  # key characters: shorter sentences (完成。 无。) say nothing about copying
 MIN_CONTAINED = 30
@@ -66,6 +70,16 @@ _CN_QTY = re.compile(r"(?<![进统唯之第同])[一二两三四五六七八九�
 
 
 @dataclass(frozen=True)
+class Piece:
+    """One sentence (one indicator line) of a passage: the id of the seed sentence it stands for and its weight —
+    the key characters of its figure-free wording and of the whole sentence (a line weighs one)."""
+
+    sid: str
+    prose: int = 1
+    full: int = 1
+
+
+@dataclass(frozen=True)
 class Occurrence:
     """One passage of the corpus with what the generator knows about it."""
 
@@ -77,13 +91,14 @@ class Occurrence:
     dept: str
     year: int
     text: str
-    sids: tuple[str, ...]  # provenance ids of the sentences that count: not standard, with wording of their own
-    figs: tuple[str, ...] = ()  # sentences that are figures in template wording: "<sid>#<their figures>"
-    own_chars: int = 0  # key characters of the wording that counts (what SHORT is measured on)
-    fig_chars: tuple[int, ...] = ()  # key characters of each of figs
+    pieces: tuple[Piece, ...]  # the sentences that count (not standard, not tiny), in order
     generic: str | None = None  # G1 … when the passage is one of the written generic sentences
     standard: str | None = None  # why the whole passage is standard, when it is
     edit: str = ""  # how this occurrence was made from the later year's (README, diagnosis of misses)
+
+    @property
+    def sids(self) -> tuple[str, ...]:
+        return tuple(p.sid for p in self.pieces)
 
 
 def figures(text: str) -> list[str]:
@@ -110,45 +125,49 @@ class Relation:
     score: float
 
 
-def relate(a: Occurrence, b: Occurrence, within: Mapping[str, set[str]] | None = None) -> Relation | None:
-    """How a stands to b. `within` maps a sentence id to the ids of longer seed sentences that contain it.
-    Sentences that are figures in template wording count only where both passages print them with the same
-    figures (a plain copy); refilled with other figures they are left out on both sides."""
-    same_figs = sum((Counter(a.figs) & Counter(b.figs)).values())
-    ca, cb = Counter(a.sids), Counter(b.sids)
-    na, nb = sum(ca.values()) + same_figs, sum(cb.values()) + same_figs
-    if not na or not nb:
-        return _refilled(a, b)
-    shared = sum((ca & cb).values()) + same_figs
-    if not shared:
-        return None
-    score = shared / max(na, nb)
-    if wording(a, b) >= MIN_CONTAINED and len(match_key(b.text)) > len(match_key(a.text)):
-        inside = same_figs + sum(n for s, n in ca.items() if s in cb or (within and within.get(s, set()) & cb.keys()))
-        score = max(score, inside / na)
-    if score >= COPY:
-        if a.kind != "indicator_set" and Counter(figures(a.text)) != Counter(figures(b.text)) \
-                and prose_chars(a.text) < MIN_PROSE:
-            return Relation("refilled", score)
-        return Relation("copy", score)
-    if score > MISS:
-        return Relation("ambiguous", score)
-    return Relation("near_miss", score)
+def same_figures(a: Occurrence, b: Occurrence) -> bool:
+    """Every figure a states is in b too: then the whole text counts; else only the figure-free wording (a text
+    copied with this year's figures is still a copy, a template filled in again is not)."""
+    return set(figures(a.text)) <= set(figures(b.text))
+
+
+def _weigh(a: Occurrence, b: Occurrence, whole: bool, within: Mapping[str, set[str]]) -> tuple[int, int, int]:
+    """a's weight, the part b shares, the part inside b (via `within` too); a sentence weighs all its key
+    characters (`whole`) or those of its figure-free wording."""
+    theirs = Counter(b.sids)
+    total = shared = inside = 0
+    for p in a.pieces:
+        w = p.full if whole else p.prose
+        total += w
+        if theirs[p.sid] > 0:
+            theirs[p.sid] -= 1
+            shared += w
+            inside += w
+        elif any(theirs[c] > 0 for c in within.get(p.sid, ())):
+            inside += w
+    return total, shared, inside
 
 
 def wording(a: Occurrence, b: Occurrence) -> int:
-    """Key characters of a's own wording, with the figure sentences it prints exactly as b does (a plain copy)."""
-    return a.own_chars + sum(n for f, n in zip(a.figs, a.fig_chars, strict=True) if f in b.figs)
+    """Key characters of a's text as it is compared with b's."""
+    return _weigh(a, b, same_figures(a, b), {})[0]
 
 
-def _refilled(a: Occurrence, b: Occurrence) -> Relation | None:
-    """A passage of nothing but figures in template wording against one made from the same sentences with other
-    figures: the template filled in again."""
-    fa, fb = Counter(f.split("#")[0] for f in a.figs), Counter(f.split("#")[0] for f in b.figs)
-    if not fa or not fb:
-        return None
-    score = sum((fa & fb).values()) / max(sum(fa.values()), sum(fb.values()))
-    return Relation("refilled", score) if score >= COPY else None
+def relate(a: Occurrence, b: Occurrence, within: Mapping[str, set[str]] | None = None) -> Relation | None:
+    """How a stands to b (`within`: a sentence id → the ids of longer seed sentences that contain it)."""
+    whole = a.kind == "indicator_set" or same_figures(a, b)
+    wa, shared, inside = _weigh(a, b, whole, within or {})
+    wb = _weigh(b, a, whole, {})[0]
+    if not shared:
+        return None if wa and wb else (Relation("refilled", 1.0) if set(a.sids) & set(b.sids) else None)
+    score = shared / max(wa, wb)
+    if wa >= MIN_CONTAINED and len(match_key(b.text)) > len(match_key(a.text)) and inside / wa >= CONTAINED:
+        score = max(score, inside / wa)
+    if score >= COPY:
+        return Relation("refilled" if not whole and wa < MIN_PROSE else "copy", score)
+    if score > MISS:
+        return Relation("ambiguous", score)
+    return Relation("near_miss", score)
 
 
 @dataclass
@@ -183,7 +202,7 @@ def derive(occurrences: list[Occurrence], within: Mapping[str, set[str]] | None 
     by_sid: dict[str, list[int]] = defaultdict(list)
     for i, o in enumerate(occurrences):
         if not o.standard:
-            for s in set(o.sids) | {f.split("#")[0] for f in o.figs}:
+            for s in set(o.sids):
                 by_sid[s].append(i)
 
     out = Labels()
@@ -208,7 +227,7 @@ def derive(occurrences: list[Occurrence], within: Mapping[str, set[str]] | None 
                 out.negatives.append({"negative": kind, **base, "counterparts": docs, "edit": a.edit})
         amb = sorted({b.doc for b in rels["ambiguous"]} - copied)
         if amb:
-            out.ambiguous.append({**base, "why": "overlap between 0.5 and 0.75", "counterparts": amb})
+            out.ambiguous.append({**base, "why": "overlap between 0.5 and 0.8", "counterparts": amb})
         if a.generic and all(rule != "BP-004" for rule, _ in decided):
             out.negatives.append({"negative": "generic_not_widespread", **base, "counterparts": sorted(copied),
                                   "edit": a.edit})
@@ -225,7 +244,7 @@ def _relations(a: Occurrence, occurrences: list[Occurrence], by_sid: Mapping[str
     """Every passage of another report that shares a sentence (an indicator line) with a, by its relation to a.
     Indicator sets are compared with sets of the same kind of form only."""
     is_set = a.kind == "indicator_set"
-    keys = (*a.sids, *(f.split("#")[0] for f in a.figs), *(c for x in a.sids for c in sorted(within.get(x, ()))))
+    keys = (*a.sids, *(c for x in a.sids for c in sorted(within.get(x, ()))))
     seen: set[int] = set()
     rels: dict[str, list[Occurrence]] = defaultdict(list)
     for s in dict.fromkeys(keys):

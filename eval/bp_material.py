@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from eval.bp_labels import prose_chars
 from eval.bp_texts import DEPTS, GENERIC, MANDATE_HEADINGS, SEED_NAMES, SHANGHAI_OWN_WORDS, Dept
 from extraction.passages import match_key
 from extraction.records import (
@@ -304,10 +305,12 @@ class _NearIndex:
             self.index[g].append(len(self.sets))
         self.sets.append(sh)
 
-    def close(self, text: str, limit: float = 0.5) -> bool:
+    def close(self, text: str, limit: float = 0.5, least: int = 8) -> bool:
+        """Shares `limit` of the 3-grams of the shorter of the two with a sentence there (both with at least
+        `least` 3-grams: a stock phrase of five characters repeats nothing)."""
         sh = shingles(text)
         common: Counter[int] = Counter(i for g in sh for i in self.index.get(g, ()))
-        return any(n >= limit * min(len(sh), len(self.sets[i])) for i, n in common.items())
+        return any(n >= limit * m for i, n in common.items() if (m := min(len(sh), len(self.sets[i]))) >= least)
 
 
 class Pool:
@@ -354,7 +357,7 @@ class Pool:
             for t in ([] if it.idx in used else it.texts()) + it.analysis():
                 for s in split_sentences(t):
                     sid = sid_of(s)
-                    if len(match_key(s)) < 10 or sid in seen or near.close(s):
+                    if prose_chars(s) < 10 or sid in seen or near.close(s):  # wording of its own, not new
                         continue
                     seen.add(sid)
                     near.add(s)
@@ -362,7 +365,7 @@ class Pool:
                     if not s.endswith(("。", "；", "！", "？", "!", "?", ";")):
                         s += "。"
                     self.sentences[kind].append(PoolSentence(sid, s, it.src, it.year, kind))
-            if it.kind != "section" and it.idx not in used:
+            if not isinstance(it.record, ReportSection) and it.idx not in used:
                 for ind in it.record.indicators:
                     ls = line_sid(ind)
                     if ls not in seen:
@@ -386,6 +389,18 @@ class Pool:
         if len(out) < n:
             raise RuntimeError(f"pool exhausted: asked {n} {kind} sentences, got {len(out)}")
         return out
+
+    def take_short(self, kind: str, dept: Dept, year: int, most: int) -> list[tuple[str, str]] | None:
+        """One sentence with at most `most` key characters of figure-free wording (a light edit stays light), or
+        None when the pool has none left."""
+        for k in (kind, "section" if kind == "form" else "form"):
+            lst = self.sentences[k]
+            for i, s in enumerate(lst):
+                if prose_chars(s.text) <= most:
+                    lst.pop(i)
+                    self.taken[kind] += 1
+                    return [(s.sid, shift_years(renamer(s.src, dept)(s.text), year - s.year))]
+        return None
 
     def has(self, n: int) -> bool:
         return sum(len(v) for v in self.sentences.values()) >= n

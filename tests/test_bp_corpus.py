@@ -17,9 +17,10 @@ import pytest
 from rich.console import Console
 
 from budgetlens.eval_bp import BP_CORPUS, load_bp_corpus, print_bp_report, run_bp_eval
+from budgetlens.settings import Settings
 from checks.model import Evidence, Finding
 from eval.bp_corpus import write
-from eval.bp_labels import Occurrence, derive, measurable, relate
+from eval.bp_labels import Occurrence, Piece, derive, measurable, relate
 from eval.metrics_bp import RULES, other_document, score_findings
 from extraction.passages import passages
 from extraction.records import Document, ExtractionResult, ReportSection
@@ -89,7 +90,7 @@ def test_label_kinds_and_sizes(corpus: tuple[dict[str, ExtractionResult], dict[s
     assert all(units[r] >= 20 for r in RULES), units
     kinds = Counter(n["negative"] for n in labels["negatives"])
     assert kinds["near_miss"] >= 20 and kinds["standard"] >= 20 and kinds["refilled"] >= 1, kinds
-    assert len(labels["ambiguous"]) < 0.02 * len(positives)  # the generator keeps the gray zone small
+    assert len(labels["ambiguous"]) < 0.05 * len(positives)  # the generator keeps the gray zone small
     rule_of = {p["rule_id"] for p in positives if p["kind"] == "indicator_set"}
     assert rule_of == {"BP-002"}
     assert all(p["kind"] in ("section", "paragraph") for p in positives if p["rule_id"] == "BP-003")
@@ -127,24 +128,26 @@ def test_standard_text_is_everywhere_and_never_positive(
 # -- label derivation (pure) ------------------------------------------------------------------------------------------
 
 
-def _occ(doc: str, sids: tuple[str, ...], text: str, dept: str = "A", year: int = 2024, kind: str = "section",
-         **kw: Any) -> Occurrence:
-    own = kw.pop("own_chars", len(text))
-    return Occurrence(doc, "section[0]:x", "text", kind, "report_section", dept, year, text, sids, own_chars=own,
-                      **kw)
+def _occ(doc: str, sids: tuple[str, ...], text: str, dept: str = "A", year: int = 2024,
+         weight: tuple[int, int] = (30, 30)) -> Occurrence:
+    pieces = tuple(Piece(s, *weight) for s in sids)
+    return Occurrence(doc, "section[0]:x", "text", "section", "report_section", dept, year, text, pieces)
 
 
 def test_relate_copy_near_miss_and_refilled() -> None:
     text = "根据项目实施进度及时拨付资金，避免资金闲置。"
-    a = _occ("a", ("s1", "s2", "s3", "s4"), text)
-    assert relate(a, _occ("b", ("s1", "s2", "s3", "s4"), text)).kind == "copy"
-    assert relate(a, _occ("b", ("s1", "s2", "s3", "x"), text)).kind == "copy"
-    assert relate(a, _occ("b", ("s1", "x", "y", "z"), text)).kind == "near_miss"
+    a = _occ("a", ("s1", "s2", "s3", "s4", "s5"), text)
+    assert relate(a, _occ("b", ("s1", "s2", "s3", "s4", "s5"), text)).kind == "copy"
+    assert relate(a, _occ("b", ("s1", "s2", "s3", "s4", "x"), text)).kind == "copy"  # one sentence in five
+    assert relate(a, _occ("b", ("s1", "s2", "x", "y", "z"), text)).kind == "near_miss"
     assert relate(_occ("a", ("s1", "s2", "s3"), text), _occ("b", ("s1", "s2", "x"), text)).kind == "ambiguous"
-    filled = _occ("a", ("s1",), "本年收入合计12.50万元，其中：财政拨款收入12.50万元。")
-    other = _occ("b", ("s1",), "本年收入合计13.70万元，其中：财政拨款收入13.70万元。")
-    assert relate(filled, other).kind == "refilled"
-    assert relate(filled, _occ("b", ("s1",), filled.text)).kind == "copy"
+    assert relate(a, _occ("b", ("x", "y"), text)) is None
+    lifted = _occ("a", ("s1",), text)  # a passage lifted whole out of a longer one
+    assert relate(lifted, _occ("b", ("s1", "s2", "s3"), text * 3)).kind == "copy"
+    filled = _occ("a", ("s1",), "本年收入合计12.50万元，其中：财政拨款收入12.50万元。", weight=(2, 30))
+    other = _occ("b", ("s1",), "本年收入合计13.70万元，其中：财政拨款收入13.70万元。", weight=(2, 30))
+    assert relate(filled, other).kind == "refilled"  # the same template, other figures
+    assert relate(filled, _occ("b", ("s1",), filled.text, weight=(2, 30))).kind == "copy"  # same figures too
 
 
 def test_rules_assigned_by_department_and_year() -> None:
@@ -161,6 +164,9 @@ def test_rules_assigned_by_department_and_year() -> None:
     third = _occ("C-2024", ("s1",), long, dept="C")
     labels = derive([a, prev, other, third])
     assert {p["rule_id"] for p in labels.positives} == {"BP-004"}, "nothing measurable, three departments"
+    short = [_occ(d, ("s1",), "保障各类会议圆满完成", dept=d, weight=(10, 10)) for d in ("A", "B")]
+    labels = derive(short)
+    assert not labels.positives and len(labels.ambiguous) == 2, "a ten-character stock phrase: not scored"
     assert measurable("督办调研次数不少于20次") and measurable("开展培训两次") and not measurable(long)
 
 
@@ -245,7 +251,9 @@ def _doc(name: str, dept: str, year: int, sections: dict[str, str]) -> Extractio
                                                    for h, t in sections.items()])
 
 
-def test_run_bp_eval_end_to_end_on_a_small_corpus(tmp_path: Path) -> None:
+@pytest.fixture
+def small_corpus(tmp_path: Path) -> Path:
+    """Three reports: a section unchanged from 甲单位's 2023 report to its 2024 one, the rest its own."""
     kept = ("区政府办公室根据国家有关财经法律法规结合实际情况制定了一系列的财务管理制度，在资金使用上按照国家财经法规"
             "和单位财务管理制度规定收支，做到资金使用的合规性。")
     docs = {
@@ -262,13 +270,30 @@ def test_run_bp_eval_end_to_end_on_a_small_corpus(tmp_path: Path) -> None:
         {"rule_id": "BP-001", "document": "a-2023.json", "record": rec, "path": "text", "kind": "section",
          "matches": ["a-2024.json"], "unit": "y"}], "negatives": [], "ambiguous": []}
     (tmp_path / "labels.json").write_text(json.dumps(labels, ensure_ascii=False), encoding="utf-8")
-    fake = IndexingFake()
-    report = run_bp_eval(fake, tmp_path)
-    assert report["documents"] == 3 and fake.document_count() == 3
+    return tmp_path
+
+
+def _check_report(report: dict[str, Any]) -> None:
+    assert report["documents"] == 3
     by_rule = {r["rule"]: r for r in report["rules"]}
     assert by_rule["BP-003"]["tp"] == 1 and by_rule["BP-001"]["tp"] == 1, report
     assert report["overall"]["fp"] == 0 and report["overall"]["fn"] == 0, report
+
+
+def test_run_bp_eval_on_an_in_memory_corpus(small_corpus: Path) -> None:
+    fake = IndexingFake()
+    report = run_bp_eval(fake, small_corpus)
+    assert fake.document_count() == 3
+    _check_report(report)
     console = Console(record=True, width=160)
     print_bp_report(report, console)
     out = console.export_text()
     assert "BP-003" in out and "100.0%" in out and "labelled" in out
+
+
+def test_run_bp_eval_on_a_chroma_corpus(small_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    from vectorstore.corpus import open_corpus
+
+    corpus = open_corpus(Settings(data_dir=tmp_path_factory.mktemp("data"), corpus_dir=tmp_path_factory.mktemp("c")))
+    _check_report(run_bp_eval(corpus, small_corpus))
+    assert corpus.document_count() == 3

@@ -100,11 +100,12 @@ def seed000(rendered_fixtures: dict[tuple[str, str], tuple[Path, Path]]) -> Path
 
 
 def test_run_indexes_checks_against_the_corpus_and_a_correction_keeps_those_findings(seed000: Path) -> None:
-    from budgetlens.corrections import correct
+    from sqlalchemy import select
+
     from budgetlens.corpus_setup import open_cached
+    from budgetlens.corrections import correct
     from budgetlens.review import findings_of
     from budgetlens.store import DocumentRow, RecordRow, Store
-    from sqlalchemy import select
 
     _index_past()
     code, out = _invoke("run", str(seed000))
@@ -125,3 +126,19 @@ def test_run_indexes_checks_against_the_corpus_and_a_correction_keeps_those_find
     assert not [fp for fp in res.disappeared if fp in {f.fingerprint for f in bp}]
     after = {f.fingerprint for f in findings_of(store, doc.id) if f.rule_id.startswith("BP-") and f.active}
     assert after == {f.fingerprint for f in bp}
+
+
+def test_eval_scores_the_bp_rules_on_the_labelled_corpus(tmp_path: Path) -> None:
+    """The acceptance gate of the boilerplate rules: recall ≥ 95 %, precision ≥ 90 % on eval/bp_corpus, overall and
+    for each rule, through the command an auditor runs."""
+    out = tmp_path / "eval.json"
+    code, text = _invoke("eval", str(BP_CORPUS), "--json", str(out))
+    assert code == 0, text
+    [report] = json.loads(out.read_text(encoding="utf-8"))["boilerplate"]
+    assert report["documents"] >= 40
+    assert report["overall"]["recall"] >= 0.95 and report["overall"]["precision"] >= 0.90, report["overall"]
+    rules = {r["rule"]: r for r in report["rules"]}
+    for rid in ("BP-001", "BP-002", "BP-003", "BP-004"):
+        rule = rules[rid]
+        assert rule["labelled"] >= 20 and rule["recall"] >= 0.95 and rule["precision"] >= 0.90, (rid, rule)
+    assert not corpus_exists(get_settings())  # scored in a temporary corpus, not the user's

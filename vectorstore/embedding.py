@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from budgetlens.settings import Settings
 
 HASHING_VERSION = 1
-NGRAMS: tuple[tuple[int, float], ...] = ((2, 1.0), (3, 1.0))  # (n, weight); 1-grams measured to hurt (README)
+NGRAMS: tuple[tuple[int, float], ...] = ((2, 1.0), (3, 1.0))  # (n, weight); adding 1- or 4-grams gained nothing
 _CHUNK = 512  # texts hashed per numpy pass: bounds memory, keeps the arrays in cache
 # one odd multiplier per n-gram position
 _MULT = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x85EBCA77C2B2AE63)
