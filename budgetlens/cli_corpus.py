@@ -17,16 +17,22 @@ from extraction.passages import PASSAGE_KINDS, PassageKind
 
 
 def index_cmd(
-    paths: list[str] = typer.Argument(..., help="PDFs, directories, or extraction results (JSONL / JSON) to index"),
+    paths: list[str] = typer.Argument(None, help="PDFs, directories, or extraction results (JSONL / JSON) to index"),
     list_only: bool = typer.Option(False, "--list", help="list the indexed documents instead of indexing"),
 ) -> None:
     """Add documents to the corpus of past reports (re-indexing a document replaces its passages). The corpus lives
     in BUDGETLENS_CORPUS_DIR (default data_dir/corpus) or on the ChromaDB server at BUDGETLENS_CHROMA_URL."""
     from budgetlens.checking import read_results
     from budgetlens.cli import _progress, err
-    from budgetlens.corpus_setup import open_cached
+    from budgetlens.corpus_setup import corpus_exists, open_cached
 
+    if not paths and not list_only:
+        err.print("[red]nothing to index: give PDFs, directories or extraction results (or --list)[/red]")
+        raise typer.Exit(2)
     settings = get_settings()
+    if list_only and not corpus_exists(settings):
+        err.print(f"no corpus at {settings.corpus_path()} yet: `budgetlens index PATH...` builds it")
+        return
     try:
         corpus = open_cached(settings)
     except BudgetlensError as exc:

@@ -49,7 +49,7 @@ def test_index_is_idempotent_and_lists_what_it_holds() -> None:
     assert corpus.document_count() == 3 and corpus.passage_count() == expected
     _index_past()  # the same documents again: replaced, not added
     assert corpus.document_count() == 3 and corpus.passage_count() == expected
-    code, out = _invoke("index", "--list", "x")
+    code, out = _invoke("index", "--list")
     assert code == 0 and all(n.replace(".json", ".pdf") in out for n in PAST)
 
 
