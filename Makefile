@@ -54,7 +54,7 @@ test: venv system-deps
 
 check: venv
 	$(BIN)/ruff check .
-	$(BIN)/mypy extraction checks
+	$(BIN)/mypy extraction checks vectorstore
 
 bench: venv system-deps fixtures
 	$(PY) benchmarks/bench_extract.py --shared $(SHARED)

@@ -217,6 +217,8 @@ def make_corpus(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[...,
 def test_index_and_search_roundtrip_keeps_metadata_and_bbox(make_corpus: Callable[..., Corpus],
                                                             seed000: ExtractionResult) -> None:
     corpus = make_corpus()
+    hnsw = corpus._passages.configuration_json["hnsw"]
+    assert (hnsw["space"], hnsw["max_neighbors"], hnsw["ef_construction"]) == ("cosine", 32, 200)
     expected = passages(seed000)
     assert corpus.index(seed000) == len(expected) == corpus.passage_count()
     assert corpus.document_count() == 1

@@ -39,6 +39,7 @@ from vectorstore.embedding import Embedding, make_embedding
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
+    from chromadb.api.collection_configuration import CreateHNSWConfiguration
     from chromadb.api.models.Collection import Collection
 
     from budgetlens.settings import Settings
@@ -46,6 +47,9 @@ if TYPE_CHECKING:
 CORPUS_FORMAT = "budgetlens-corpus-v1"
 GROUP = 1000  # passages to a Chroma write when indexing many documents
 OVERFETCH = 3  # unfiltered neighbours per wanted one before a filtered query is needed
+# HNSW graph of the passages: Chroma's defaults (16 neighbours, ef_construction 100) find a copy's source among the
+# 10 hits in 93 % of queries at 100 000 passages, these in 99.7 %, for ~1.5x the insert cost (bench_index.py)
+HNSW: CreateHNSWConfiguration = {"space": "cosine", "max_neighbors": 32, "ef_construction": 200}
 _PASSAGE_FIELDS = set(Passage.model_fields) - {"id", "text"}
 
 
@@ -133,12 +137,14 @@ class Corpus:
 
     def _collection(self, name: str, role: str) -> Collection:
         meta: dict[str, Any] = {"budgetlens": CORPUS_FORMAT, "role": role}
+        hnsw: CreateHNSWConfiguration = {"space": "cosine"}  # the document list: one dummy dimension
         if role == "passages":
             meta["embedding"] = self.embedding.signature
             if self.embedding.dim:
                 meta["dim"] = self.embedding.dim
+            hnsw = HNSW
         return self.client.get_or_create_collection(name, metadata=meta, embedding_function=None,
-                                                    configuration={"hnsw": {"space": "cosine"}})
+                                                    configuration={"hnsw": hnsw})
 
     def _check_embedding(self) -> None:
         meta = self._passages.metadata or {}
