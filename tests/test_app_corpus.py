@@ -43,3 +43,11 @@ def test_bp_finding_shows_both_passages(stored: tuple[Store, str]) -> None:
     other = f.evidence[1]["quote"][:20]
     assert other and other in shown
     assert at.image and at.image[0].proto.imgs  # this report's page, with the passage boxed
+
+
+def test_every_rule_family_has_a_chinese_label() -> None:
+    import checks.engine  # noqa: F401  (registers every rule)
+    from checks.registry import REGISTRY
+    from review_app.views.common import FAMILIES
+
+    assert {r.family for r in REGISTRY.values()} <= set(FAMILIES), {r.family for r in REGISTRY.values()} - set(FAMILIES)

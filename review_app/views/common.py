@@ -26,6 +26,9 @@ FAMILIES = {
     "self_evaluation.copy": "自评 · 照抄照搬", "self_evaluation.narrative": "自评 · 文字说明",
     "self_evaluation.units": "自评 · 计量单位", "report.template": "报告 · 模板残留",
     "report.extraction": "报告 · 提取问题", "report.consistency": "报告 · 前后一致",
+    "extraction.crosscheck": "提取 · 交叉核对", "boilerplate.copy": "往年报告 · 照抄文字",
+    "boilerplate.indicators": "往年报告 · 照搬指标", "boilerplate.unchanged": "往年报告 · 章节未变",
+    "boilerplate.generic": "往年报告 · 空泛套话",
 }
 ACTIONS = {"accept": "接受", "dismiss": "驳回", "reopen": "重新打开"}
 
