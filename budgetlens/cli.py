@@ -147,10 +147,13 @@ def eval_cmd(
                                         "value from the LLM; hybrid: parser first, LLM fills gaps and adds claims"),
 ) -> None:
     """Score extraction against labelled fixtures (tables, values, narrative claims, forms) and the boilerplate rules
-    against a labelled corpus of past reports (eval/bp_corpus)."""
+    against a labelled corpus of past reports (eval/bp_corpus). `budgetlens eval validate FOLDER...` checks fixture
+    folders instead and explains every problem (exit code 1 when there is one)."""
     from budgetlens.evaluate import run_eval
 
     settings = get_settings()
+    if fixtures and str(fixtures[0]) == "validate" and not fixtures[0].exists():
+        raise typer.Exit(_validate(fixtures[1:], shared or settings.shared_dir))
     labelled = [f for f in fixtures if (f / "labels.json").is_file()]  # a labelled corpus of past reports (BP rules)
     fixtures = [f for f in fixtures if f not in labelled]
     report: dict[str, object] = {}
@@ -167,6 +170,21 @@ def eval_cmd(
         err.print(f"report written to {json_out}")
     if fixtures and report["overall"]["scored"] == 0:  # type: ignore[index]
         raise typer.Exit(2)
+
+
+def _validate(folders: list[Path], shared: Path) -> int:
+    from eval.validate import validate_many
+
+    if not folders:
+        err.print("[red]give the fixture folders to validate, e.g. budgetlens eval validate eval/fixtures[/red]")
+        return 2
+    bad = 0
+    for folder, problems in validate_many(folders, shared).items():
+        err.print(f"{folder}: " + ("[green]ok[/green]" if not problems else f"[red]{len(problems)} problem(s)[/red]"))
+        for p in problems:
+            err.print(f"  {p}", markup=False, highlight=False)
+        bad += bool(problems)
+    return 1 if bad else 0
 
 
 @app.command()
