@@ -1,4 +1,5 @@
-"""Command line: `budgetlens extract | schema | eval`."""
+"""Command line: extract, schema, check, rules, run, review, export; eval, index and similar live in their own
+modules (cli_eval, cli_corpus) and the local LLM server in cli_llm."""
 
 from __future__ import annotations
 
@@ -8,19 +9,17 @@ from enum import StrEnum
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from budgetlens.batch import expand_paths, extract_many
+from budgetlens.cli_common import err, extractor_for, progress_bar
 from budgetlens.cli_corpus import index_cmd, similar_cmd
+from budgetlens.cli_eval import eval_cmd
 from budgetlens.cli_llm import llm_app
-from budgetlens.settings import Settings, get_settings
-from extraction.errors import BudgetlensError
+from budgetlens.settings import get_settings
 from extraction.llm.types import Usage
 from extraction.records import ExtractionResult
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="budgetlens: read, check and triage budget disclosures.")
-err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 app.add_typer(llm_app, name="llm")
 
 
@@ -30,12 +29,6 @@ class LlmChoice(StrEnum):
     fill = "fill"
     only = "only"
     cross_check = "cross-check"
-
-
-class Extractor(StrEnum):
-    layout = "layout"
-    llm = "llm"
-    hybrid = "hybrid"
 
 
 class OutFormat(StrEnum):
@@ -58,13 +51,13 @@ def extract(
     if not files:
         err.print("[red]no files matched[/red]")
         raise typer.Exit(2)
-    extract_one = _extractor(settings, llm.value)
+    extract_one = extractor_for(settings, llm.value)
     total = Usage()
     sink = out.open("w", encoding="utf-8") if out else sys.stdout
     failed = partial = 0
     results: list[str] = []
     try:
-        with _progress(settings.progress) as progress:
+        with progress_bar(settings.progress) as progress:
             task = progress.add_task("extracting", total=len(files))
             for res in extract_many(files, settings, extract_one):
                 _account(total, res)
@@ -88,16 +81,6 @@ def extract(
     raise typer.Exit(1 if failed else 0)
 
 
-def _extractor(settings: Settings, use: str):  # type: ignore[no-untyped-def]
-    from budgetlens.llm_setup import extractor_for
-
-    try:
-        return extractor_for(settings, use)  # type: ignore[arg-type]
-    except BudgetlensError as exc:
-        err.print(exc.message, style="red", markup=False, highlight=False)
-        raise typer.Exit(2) from exc
-
-
 def _account(total: Usage, res: ExtractionResult) -> None:
     if res.llm is not None:
         total.calls += res.llm.calls
@@ -116,75 +99,19 @@ def _describe(res: ExtractionResult) -> str:
     return f"{res.document.file_name[:40]} [{res.status}]"
 
 
-def _progress(enabled: bool) -> Progress:
-    return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err, disable=not enabled or not err.is_terminal,
-    )
-
-
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of one `extract` output object."""
     typer.echo(json.dumps(ExtractionResult.model_json_schema(), ensure_ascii=False, indent=2))
 
 
+app.command("eval")(eval_cmd)
 app.command("index")(index_cmd)
 app.command("similar")(similar_cmd)
 
 
 def main() -> None:  # pragma: no cover
     app()
-
-
-@app.command("eval")
-def eval_cmd(
-    fixtures: list[Path] = typer.Argument(..., help="fixture folders (each with gold.json) or folders holding them; "
-                                          "a folder with labels.json is a labelled corpus for the BP rules"),
-    shared: Path = typer.Option(None, "--shared", help="shared dir for fixtures whose PDF lives there"),
-    json_out: Path | None = typer.Option(None, "--json", help="write the full report as JSON here"),
-    extractor: Extractor = typer.Option(Extractor.layout, "--extractor", help="layout: the parser alone; llm: every "
-                                        "value from the LLM; hybrid: parser first, LLM fills gaps and adds claims"),
-) -> None:
-    """Score extraction against labelled fixtures (tables, values, narrative claims, forms) and the boilerplate rules
-    against a labelled corpus of past reports (eval/bp_corpus). `budgetlens eval validate FOLDER...` checks fixture
-    folders instead and explains every problem (exit code 1 when there is one)."""
-    from budgetlens.evaluate import run_eval
-
-    settings = get_settings()
-    if fixtures and str(fixtures[0]) == "validate" and not fixtures[0].exists():
-        raise typer.Exit(_validate(fixtures[1:], shared or settings.shared_dir))
-    labelled = [f for f in fixtures if (f / "labels.json").is_file()]  # a labelled corpus of past reports (BP rules)
-    fixtures = [f for f in fixtures if f not in labelled]
-    report: dict[str, object] = {}
-    if fixtures:
-        use = {"layout": "off", "llm": "only", "hybrid": "fill"}[extractor.value]
-        report = run_eval(fixtures, shared or settings.shared_dir, err, _extractor(settings, use), extractor.value)
-    if labelled:
-        from budgetlens.cli_corpus import eval_boilerplate
-
-        report["boilerplate"] = [eval_boilerplate(folder, settings) for folder in labelled]
-    if json_out:
-        json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
-        err.print(f"report written to {json_out}")
-    if fixtures and report["overall"]["scored"] == 0:  # type: ignore[index]
-        raise typer.Exit(2)
-
-
-def _validate(folders: list[Path], shared: Path) -> int:
-    from eval.validate import validate_many
-
-    if not folders:
-        err.print("[red]give the fixture folders to validate, e.g. budgetlens eval validate eval/fixtures[/red]")
-        return 2
-    bad = 0
-    for folder, problems in validate_many(folders, shared).items():
-        err.print(f"{folder}: " + ("[green]ok[/green]" if not problems else f"[red]{len(problems)} problem(s)[/red]"))
-        for p in problems:
-            err.print(f"  {p}", markup=False, highlight=False)
-        bad += bool(problems)
-    return 1 if bad else 0
 
 
 @app.command()
@@ -235,7 +162,7 @@ def run(
     store, conf = Store(settings.store_url()), load_config(config or settings.rules_config)
     corpus = corpus_if_present(settings)
     failed, stored = 0, []
-    with _progress(settings.progress) as progress:
+    with progress_bar(settings.progress) as progress:
         task = progress.add_task("extract + check + store" + (" + index" if corpus else ""), total=len(files))
         for f in files:
             out = intake_file(store, f, settings, conf, corpus=corpus)

@@ -23,7 +23,8 @@ def index_cmd(
     """Add documents to the corpus of past reports (re-indexing a document replaces its passages). The corpus lives
     in BUDGETLENS_CORPUS_DIR (default data_dir/corpus) or on the ChromaDB server at BUDGETLENS_CHROMA_URL."""
     from budgetlens.checking import read_results
-    from budgetlens.cli import _progress, err
+    from budgetlens.cli_common import err
+    from budgetlens.cli_common import progress_bar as _progress
     from budgetlens.corpus_setup import corpus_exists, open_cached
 
     if not paths and not list_only:
@@ -82,7 +83,7 @@ def similar_cmd(
 ) -> None:
     """The passages of past reports nearest to TEXT: embedding similarity and the exact copy measure the
     boilerplate rules decide with."""
-    from budgetlens.cli import err
+    from budgetlens.cli_common import err
     from budgetlens.corpus_setup import corpus_if_present
     from checks.textsim import compare
 
@@ -122,7 +123,7 @@ def _short(text: str, n: int = 120) -> str:
 def eval_boilerplate(folder: Path, settings: Settings) -> dict[str, Any]:
     """BP rules on a labelled corpus, indexed into a fresh corpus in a temporary directory (with the configured
     embedding): other documents would add matches the labels do not know."""
-    from budgetlens.cli import err
+    from budgetlens.cli_common import err
     from budgetlens.eval_bp import print_bp_report, run_bp_eval
     from checks.engine import load_config
     from vectorstore.corpus import open_corpus
