@@ -33,7 +33,7 @@ def build_dept(rows: list[FormRow]) -> DeptSelfEvaluation:
     if j is not None:
         header = [rows[j - 1], rows[j]] if j > 0 and "指标值" in rows[j - 1].joined else [rows[j]]
         end = j + 1
-        while end < len(rows) and not any(k in rows[end].joined for k in indicators.END_KEYS):
+        while end < len(rows) and not indicators.ends_block(rows[end]):
             end += 1
         block = indicators.parse_block(header, rows[j + 1:end])
         rec.indicators, rec.issues = block.indicators, [*rec.issues, *block.issues]

@@ -22,6 +22,13 @@ HEADERS: list[tuple[str, str]] = [
 ]
 TEXT_FIELDS = ("level1", "level2", "level3", "initial_target", "unit", "qualitative_note", "deviation_note")
 END_KEYS = ("其他需要说明", "其他需说明", "总分", "总 分", "自评结果分析", "项目绩效分析", "合计")
+# rows of the form's footer that follow the indicators when no 总分 row closes them (seed001's 评价等次 block)
+END_STARTS = ("评价等次", "问题和建议", "评价人员", "评价结论")
+
+
+def ends_block(row: FormRow) -> bool:
+    """The first row after the indicator block."""
+    return any(k in row.joined for k in END_KEYS) or row.joined.startswith(END_STARTS)
 
 
 def is_header(row: FormRow) -> bool:

@@ -119,7 +119,7 @@ def _goals(rec: ProjectSelfEvaluation, rows: list[FormRow]) -> None:
 def _indicators(rec: ProjectSelfEvaluation, rows: list[FormRow], j: int) -> None:
     header = [rows[j - 1], rows[j]] if j > 0 and "指标值" in rows[j - 1].joined else [rows[j]]
     end = j + 1
-    while end < len(rows) and not any(k in rows[end].joined for k in indicators.END_KEYS):
+    while end < len(rows) and not indicators.ends_block(rows[end]):
         end += 1
     block = indicators.parse_block(header, rows[j + 1:end])
     rec.indicators = block.indicators

@@ -56,6 +56,9 @@ def _at(row: FormRow, rng: tuple[float, float] | None) -> FormCell | None:
     return best if best is not None and best.overlap(*rng) > 0.5 * (rng[1] - rng[0]) else None
 
 
+_FOOTER = ("评价等次", "问题和建议", "评价人员", "评价结论")
+
+
 def build_scoring(rows: list[FormRow]) -> ScoringTable:
     rec = ScoringTable(pages=sorted({r.page for r in rows}))
     cols = _columns(rows[0])
@@ -71,6 +74,8 @@ def build_scoring(rows: list[FormRow]) -> ScoringTable:
         if row.joined.startswith(("总分", "合计", "总计", "问卷总分", "问卷综合得分", "有效问卷")):
             _totals(rec, row)
             continue
+        if row.joined.startswith(_FOOTER):
+            break  # 评价等次, 问题和建议, 评价人员: the footer, read by _bands_grade_evaluators
         for level in range(1, deepest + 1):
             cell = _at(row, cols.get(f"level{level}"))
             if cell is None or cell.continued or cell.text in _LEVELS:
