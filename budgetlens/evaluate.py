@@ -9,13 +9,16 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from budgetlens.evaluate_print import print_sections
+from eval.breakdown import sections
 from eval.runner import evaluate_fixture, find_fixtures, overall
 from extraction.pipeline import extract_file
 from extraction.records import ExtractionResult, LlmUsage
 
 
 def run_eval(roots: list[Path], shared: Path, console: Console,
-             extract: Callable[[Path], ExtractionResult] = extract_file, extractor: str = "layout") -> dict[str, Any]:
+             extract: Callable[[Path], ExtractionResult] = extract_file, extractor: str = "layout",
+             quiet: bool = False) -> dict[str, Any]:
     folders = find_fixtures(roots)
     usage: list[LlmUsage] = []
 
@@ -26,10 +29,13 @@ def run_eval(roots: list[Path], shared: Path, console: Console,
         return res
 
     results = [evaluate_fixture(f, shared, counted) for f in folders]
-    report = {"extractor": extractor, "overall": overall(results), "fixtures": [r.summary() for r in results]}
+    report = {"extractor": extractor, "overall": overall(results), **sections(results),
+              "fixtures": [r.summary() for r in results]}
     if usage:
         report["llm"] = _llm_summary(usage)
-    _print(report, console)
+    if not quiet:
+        _print(report, console)
+        print_sections(report, console)
     return report
 
 

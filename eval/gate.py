@@ -12,6 +12,7 @@ for the printing helpers at the end).
                                           boilerplate.documents|findings|index_s|check_s. With several labelled
                                           corpora in one run: boilerplate.<corpus folder>.<rule>.<m>
     llm.<m>                               LLM usage (extractor llm or hybrid): calls, tokens, latency_s, ...
+    findings.*, kinds.*, fields.*, family.*, extractor.*  the pooled sections: eval/gate_names.py
 
 and <figure> is one of
 
@@ -51,6 +52,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from eval import gate_names
+
 HIGHER, LOWER, NEUTRAL = "higher", "lower", "neutral"
 EPS = 1e-9
 VIOLATION_EXIT = 3  # the exit code of `budgetlens eval` when a figure is past its threshold
@@ -74,9 +77,12 @@ _BP_RULE = ("labelled", "found", "tp", "fp", "fn", "ignored", "precision", "reca
 _BP_RUN = ("documents", "findings", "index_s", "check_s")
 _SPARSE = ("*.forms.wrong.*", "*.forms.issues_found.*")  # absent means 0
 _BETTER_HIGHER = {"accuracy", "text_accuracy", "value_accuracy", "precision", "recall", "f1", "correct", "found",
-                  "page_ok", "pages_ok", "unit_ok", "tp", "scored"}
-_BETTER_LOWER = {"missing", "wrong", "misplaced", "phantom", "fp", "fn", "missed", "page_wrong", "pages_wrong"}
-_RATES = {"accuracy", "text_accuracy", "value_accuracy", "precision", "recall", "f1"}
+                  "page_ok", "pages_ok", "unit_ok", "tp", "scored", "exact", "claims_recall", "findings_recall",
+                  "findings_precision", "form_numeric_accuracy", "form_text_accuracy"}
+_BETTER_LOWER = {"missing", "wrong", "misplaced", "phantom", "fp", "fn", "missed", "page_wrong", "pages_wrong",
+                 "cer"}
+_RATES = {"accuracy", "text_accuracy", "value_accuracy", "precision", "recall", "f1", "cer", "claims_recall",
+          "findings_recall", "findings_precision", "form_numeric_accuracy", "form_text_accuracy"}
 
 
 def _num(v: Any) -> float | None:
@@ -134,7 +140,13 @@ def _fixture(out: dict[str, float], f: Mapping[str, Any], seen: dict[str, int]) 
     out[f"{prefix}.scored"] = 0.0 if f.get("skipped") else 1.0
     if f.get("skipped"):
         return
-    _summary(out, prefix, {k: v for k, v in f.items() if k not in ("per_table", "claim_misses", "claim_wrong")})
+    _summary(out, prefix, {k: v for k, v in f.items() if k not in (
+        "per_table", "claim_misses", "claim_wrong", "findings", "fields", "doc_kinds", "family", "pdf")})
+    gate_names.findings(out, _put, f"{prefix}.findings", f.get("findings"))
+    gate_names.fields(out, _put, f"{prefix}.fields", f.get("fields"))
+    kinds = f.get("doc_kinds") or {}
+    if kinds:
+        out[f"{prefix}.kinds.exact"] = float(set(kinds.get("gold", [])) == set(kinds.get("predicted", [])))
     tables: dict[str, int] = {}
     for t in f.get("per_table", []):
         tp = f"{prefix}.table.{_unique(str(t.get('table')), tables)}"
@@ -166,6 +178,7 @@ def flatten(report: Mapping[str, Any]) -> dict[str, float]:
     for f in report.get("fixtures", []):
         _fixture(out, f, seen)
     _boilerplate(out, report.get("boilerplate"))
+    gate_names.sections(out, _put, report)
     for key, v in (report.get("llm") or {}).items():
         _put(out, f"llm.{key}", v)
     return out
@@ -178,7 +191,7 @@ def direction(metric: str) -> str:
     if fnmatchcase(metric, "*.forms.issues_found.*") or metric.startswith("llm."):
         return NEUTRAL
     last = metric.rsplit(".", 1)[-1]
-    if metric.startswith("boilerplate.") and last in ("found", "ignored"):
+    if metric.split(".")[0] in ("boilerplate", "findings") and last in ("found", "ignored"):
         return NEUTRAL  # findings reported, right or wrong: tp and fp judge them
     if metric == "overall.scored" or last in _BETTER_HIGHER:
         return HIGHER

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import yaml
 
+from eval.metrics_findings import gold_json
 from eval.render_forms import is_forms_spec, render_forms_fixture
 from eval.render_layout import Planner, Style, load_fonts, paint
 from eval.render_table import plan_table
@@ -153,7 +154,7 @@ def render_fixture(fixture_dir: Path | str, out_dir: Path | str, variant: str) -
     pdf_path, gold_path = target / "document.pdf", target / "gold.json"
     pdf_path.write_bytes(pdf)
     gold = gold_result(source, pdf, len(planner.pages))
-    gold_path.write_text(gold.model_dump_json(indent=1) + "\n", encoding="utf-8")
+    gold_path.write_text(gold_json(gold, fixture_dir), encoding="utf-8")
     return pdf_path, gold_path
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import yaml
 
 from eval import render_forms_datong, render_forms_dept, render_forms_report, render_forms_scoring, render_forms_yunnan
+from eval.metrics_findings import gold_json
 from eval.render_forms_doc import Ctx, Pool, form_style, part_narrative
 from eval.render_forms_grid import Cursor
 from eval.render_layout import Planner, load_fonts, paint
@@ -141,5 +142,5 @@ def render_forms_fixture(fixture_dir: Path | str, out_dir: Path | str, variant: 
     target.mkdir(parents=True, exist_ok=True)
     pdf_path, gold_path = target / "document.pdf", target / "gold.json"
     pdf_path.write_bytes(pdf)
-    gold_path.write_text(result.model_dump_json(indent=1) + "\n", encoding="utf-8")
+    gold_path.write_text(gold_json(result, fixture_dir), encoding="utf-8")
     return pdf_path, gold_path

@@ -12,7 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from checks.engine import run_checks
 from eval.metrics import ClaimScore, TableScore, score_claims, score_table, summarise, table_key
+from eval.metrics_fields import FieldScore, score_fields
+from eval.metrics_findings import FindingScore, score_findings
 from eval.metrics_forms import FormScore, score_forms
 from extraction.records import ExtractionResult, FinalAccountsTable, NarrativeClaim
 
@@ -28,12 +31,32 @@ class FixtureResult:
     claims: ClaimScore
     skipped: str | None = None
     forms: FormScore = field(default_factory=FormScore)
+    fields: FieldScore = field(default_factory=FieldScore)
+    findings: FindingScore = field(default_factory=FindingScore)
+    doc_kinds: dict[str, list[str]] = field(default_factory=dict)  # gold and predicted document kinds
+    family: str = ""
 
     def summary(self) -> dict[str, Any]:
-        return {"fixture": self.name, "status": self.status, "skipped": self.skipped,
+        return {"fixture": self.name, "family": self.family, "status": self.status, "skipped": self.skipped,
+                "pdf": str(self.pdf) if self.pdf else None, "doc_kinds": self.doc_kinds,
                 **summarise(self.tables, self.claims), "forms": self.forms.summary(),
+                "fields": self.fields.summary(), "findings": _findings_line(self.findings),
                 "per_table": [_table_row(t) for t in self.tables],
                 "claim_misses": self.claims.misses[:50], "claim_wrong": self.claims.wrong[:50]}
+
+
+def _findings_line(f: FindingScore) -> dict[str, Any] | None:
+    return {**f.all.summary(), "complete": f.complete} if f.labelled else None
+
+
+def family_of(name: str, raw: dict[str, Any]) -> str:
+    """The layout family a fixture belongs to: `family` in gold, else the variant a rendered fixture is named
+    after (seed004_fa-a3 → a3), else `real` for the real PDFs."""
+    if raw.get("family"):
+        return str(raw["family"])
+    if "-" in name:
+        return name.rsplit("-", 1)[1]
+    return "real" if raw.get("source") else "other"
 
 
 def _table_row(t: TableScore) -> dict[str, Any]:
@@ -75,9 +98,12 @@ def evaluate_fixture(folder: Path, shared: Path, extract: Extractor) -> FixtureR
     name = raw.get("name") or folder.name
     if pdf is None:
         why = f"no document.pdf and source {raw.get('source')!r} not under {shared}"
-        return FixtureResult(name, None, "skipped", [], ClaimScore(), skipped=why)
+        return FixtureResult(name, None, "skipped", [], ClaimScore(), skipped=why, family=family_of(name, raw))
     pred = extract(pdf)
-    return FixtureResult(name, pdf, pred.status, *score_result(gold, pred), forms=score_forms(gold, pred))
+    findings = score_findings(raw.get("findings"), run_checks(pred) if raw.get("findings") else [])
+    return FixtureResult(name, pdf, pred.status, *score_result(gold, pred), forms=score_forms(gold, pred),
+                         fields=score_fields(gold, pred), findings=findings, family=family_of(name, raw),
+                         doc_kinds={"gold": list(gold.document.doc_kinds), "predicted": list(pred.document.doc_kinds)})
 
 
 def score_result(gold: ExtractionResult, pred: ExtractionResult) -> tuple[list[TableScore], ClaimScore]:

@@ -28,13 +28,14 @@ from eval import render, render_forms
 from eval.render_forms_yunnan import form_key
 from eval.render_grid import BUILDERS, build_grid, expand
 from eval.validate_bp import validate_bp_corpus
+from eval.validate_findings import label_problems
 from eval.validate_json import JsonFile, Problem, model_problems, read_json
 from eval.validate_records import corrected_paths, has_sources, record_problems
 from extraction.records import ExtractionResult
 
 __all__ = ["Problem", "find_fixture_folders", "validate_fixture", "validate_many"]
 
-GOLD_META = ("source", "name")  # keys of gold.json that the runner reads besides the ExtractionResult
+GOLD_META = ("source", "name", "findings", "family")  # keys of gold.json the runner reads besides the ExtractionResult
 FA_SPEC_KEYS = ("title", "dept_line", "code_header", "code_cols", "toc")
 GOLDEN = "write it with BUDGETLENS_UPDATE_GOLDEN=1 .venv/bin/pytest tests/test_golden.py -k {name} and review the diff"
 EXTRACTOR_SOURCES = ("the extractor ties every value it reads to its page and box; regenerate the golden file ("
@@ -114,6 +115,10 @@ def validate_gold(folder: Path, shared: Path) -> list[Problem]:
     if raw is not None and raw.get("source") and not (folder / "NOTES.md").is_file():
         problems.append(Problem(folder / "NOTES.md", "missing: say where the gold comes from (the PDF, its sha256), "
                                                      "how it was made and checked, and every labelling decision"))
+    if raw is not None and "findings" in raw:
+        labelled = ExtractionResult.model_validate({"document": raw["document"], "records": raw.get("records", [])}) \
+            if not any(p.path == folder / "gold.json" for p in problems) else None
+        problems += label_problems(folder / "gold.json", raw["findings"], labelled, rendered=False)
     problems += _pdf_problems(folder, gold, shared)
     if (folder / "expected.json").is_file():
         problems += _expected_problems(folder / "expected.json", folder.name, _doc_id(raw))
@@ -183,6 +188,10 @@ def validate_generator(folder: Path) -> list[Problem]:
         problems += model_problems(source, ExtractionResult) + record_problems(source, sources_expected=False)
     if (folder / "render_extra.json").is_file():
         read_json(folder / "render_extra.json", problems, "")
+    if (folder / "findings.yaml").is_file():
+        labels = _read_yaml(folder / "findings.yaml", problems)
+        gold = ExtractionResult.model_validate(source.data) if source is not None and not problems else None
+        problems += label_problems(folder / "findings.yaml", labels, gold, rendered=True)
     spec = _read_yaml(folder / "spec.yaml", problems)
     variants = _variants(folder / "spec.yaml", spec, problems)
     if variants and not any(p.path.name in ("source.json", "spec.yaml", "render_extra.json") for p in problems):

@@ -355,3 +355,29 @@ def test_cli_eval_validate(fa: Path) -> None:
     bad = CliRunner().invoke(app, ["eval", "validate", str(fa)])
     assert bad.exit_code == 1 and "source.json" in bad.output and "problem" in bad.output
     assert CliRunner().invoke(app, ["eval", "validate"]).exit_code == 2
+
+
+def test_findings_labels_are_checked(tmp_path: Path) -> None:
+    import yaml
+
+    seed = tmp_path / "seed001_se"
+    shutil.copytree(FIXTURES / "seed001_se", seed)
+    labels = yaml.safe_load((seed / "findings.yaml").read_text(encoding="utf-8"))
+    labels["expected"][0]["rule"] = "SE-999"
+    labels["expected"][1]["record"] = "section:不存在"
+    labels["expected"][2].pop("severity")
+    labels["expected"].append({"rule": "SE-016", "severity": "warning", "page": 3})
+    (seed / "findings.yaml").write_text(yaml.safe_dump(labels, allow_unicode=True), encoding="utf-8")
+    text = messages(validate_fixture(seed, SHARED))
+    for fragment in ("'SE-999' is not in the registry", "'section:不存在' names no record", "give the severity",
+                     "pages differ by layout"):
+        assert fragment in text
+    real = tmp_path / "real_putuo"
+    shutil.copytree(FIXTURES / "real_putuo", real)
+    gold = load(real / "gold.json")
+    assert gold["findings"]["complete"]
+    gold["findings"]["expected"][0]["page"] = 0
+    gold["findings"]["expected"].append({"rule": "FA-070", "severity": "error", "record": "claim:没有这句"})
+    (real / "gold.json").write_text(json.dumps(gold, ensure_ascii=False), encoding="utf-8")
+    text = messages(validate_fixture(real, SHARED))
+    assert "pages are whole numbers from 1" in text and "'claim:没有这句' names no record" in text

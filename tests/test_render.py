@@ -78,7 +78,7 @@ def test_render_is_deterministic_across_processes(fixture, variant, rendered_fix
 @pytest.mark.parametrize(("fixture_dir", "variant"), VARIANTS, ids=ids(VARIANTS))
 def test_gold_describes_the_pdf(fixture_dir, variant, rendered):
     pdf, gold = rendered[(fixture_dir.name, variant)]
-    ExtractionResult.model_validate(gold)
+    ExtractionResult.model_validate({k: v for k, v in gold.items() if k != "findings"})  # + the labelled findings
     doc = pymupdf.open(pdf)
     assert gold["document"]["id"] == hashlib.sha256(pdf.read_bytes()).hexdigest()
     assert gold["document"]["file_name"] == "document.pdf"

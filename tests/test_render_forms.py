@@ -78,7 +78,7 @@ def test_forms_fixtures_are_registered():
 @pytest.mark.parametrize(("fixture_dir", "variant"), FORMS, ids=ids(FORMS))
 def test_gold_pages_match_the_pdf(fixture_dir, variant, rendered):
     pdf, gold, doc = rendered[(fixture_dir.name, variant)]
-    ExtractionResult.model_validate(gold)
+    ExtractionResult.model_validate({k: v for k, v in gold.items() if k != "findings"})  # + the labelled findings
     assert gold["document"]["id"] == hashlib.sha256(pdf.read_bytes()).hexdigest()
     assert gold["document"]["file_name"] == "document.pdf"
     assert gold["document"]["pages"] == doc.page_count
