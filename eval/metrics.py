@@ -39,6 +39,19 @@ def cell_values(t: FinalAccountsTable) -> dict[CellKey, Decimal | None]:
     return out
 
 
+def cell_paths(t: FinalAccountsTable) -> dict[CellKey, tuple[str, str]]:
+    """Cell identity → (its path in `sources`, the row as printed), enumerated as cell_values does."""
+    out: dict[CellKey, tuple[str, str]] = {}
+    seen: Counter[tuple[str, str]] = Counter()
+    for i, row in enumerate(t.rows):
+        rk = (row.section or "", row.code or _compact(row.label))
+        n = seen[rk]
+        seen[rk] += 1
+        for col in row.cells:
+            out[(rk[0], rk[1], n, col)] = (f"rows[{i}].cells.{col}", " ".join(x for x in (row.code, row.label) if x))
+    return out
+
+
 def claim_index(claims: list[NarrativeClaim]) -> dict[ClaimKey, NarrativeClaim]:
     out: dict[ClaimKey, NarrativeClaim] = {}
     seen: Counter[tuple[int, str]] = Counter()
@@ -63,6 +76,7 @@ class TableScore:
     phantom: int = 0  # gold blank, predicted number
     predicted: int = 0  # predicted numbers in the rows gold labels
     by_column: dict[str, list[int]] = field(default_factory=dict)  # column → [labelled, correct]
+    errors: list[dict[str, Any]] = field(default_factory=list)  # cell by cell, with the page and box read
 
     @property
     def accuracy(self) -> float:
@@ -114,23 +128,32 @@ def score_table(gold: FinalAccountsTable, pred: FinalAccountsTable | None) -> Ta
     s.found = True
     s.page_ok = bool(gold.pages) and bool(pred.pages) and gold.pages[0] == pred.pages[0]
     s.unit_ok = gold.unit == pred.unit
+    if not s.unit_ok:
+        s.errors.append({"kind": "unit", "record": s.key, "field": "单位 (unit)", "expected": gold.unit,
+                         "found": pred.unit, "page": (pred.pages or gold.pages or [None])[0], "bbox": None})
     pcells = cell_values(pred)
     gold_rows = {k[:3] for k in gcells}
+    values_elsewhere = Counter(v for v in gcells.values() if v is not None)
+    err = _cell_error(s, gold, pred)
     for k, gv in gcells.items():
         pv = pcells.get(k)
         col = s.by_column.setdefault(k[3], [0, 0])
         if gv is None:
             s.phantom += pv is not None
+            if pv is not None:
+                err("phantom", k, gv, pv)
             continue
         col[0] += 1
         if pv is None:
             s.missing += 1
+            err("missing", k, gv, pv)
         elif pv == gv and s.unit_ok:
             s.correct += 1
             col[1] += 1
         else:
             s.wrong += 1
-    values_elsewhere = Counter(v for v in gcells.values() if v is not None)
+            if pv != gv:
+                err("misplaced" if values_elsewhere[pv] else "wrong", k, gv, pv)
     for k, pv in pcells.items():
         if pv is None or k[:3] not in gold_rows:
             continue
@@ -138,6 +161,22 @@ def score_table(gold: FinalAccountsTable, pred: FinalAccountsTable | None) -> Ta
         if gcells.get(k) != pv and values_elsewhere[pv]:
             s.misplaced += 1
     return s
+
+
+def _cell_error(s: TableScore, gold: FinalAccountsTable, pred: FinalAccountsTable) -> Any:
+    """A recorder of cell errors: the predicted cell's page and box where it was read, else the gold page."""
+    gpaths, ppaths = cell_paths(gold), cell_paths(pred)
+
+    def add(kind: str, k: CellKey, gv: Decimal | None, pv: Decimal | None) -> None:
+        if len(s.errors) >= 50:
+            return
+        path, row = ppaths.get(k) or gpaths.get(k) or ("", k[1])
+        src = pred.sources.get(path) if k in ppaths else None
+        s.errors.append({"kind": kind, "record": s.key, "field": f"{row} / {k[3]}",
+                         "expected": None if gv is None else str(gv), "found": None if pv is None else str(pv),
+                         "page": src.page if src else (gold.pages or pred.pages or [None])[0],
+                         "bbox": list(src.bbox) if src else None})
+    return add
 
 
 _CLAIM_FIELDS = ("value", "unit", "claim_kind", "direction", "amount_yuan")

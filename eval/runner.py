@@ -63,6 +63,7 @@ def _table_row(t: TableScore) -> dict[str, Any]:
     return {"table": t.key, "found": t.found, "page_ok": t.page_ok, "unit_ok": t.unit_ok,
             "labelled": t.labelled, "correct": t.correct, "accuracy": t.accuracy, "precision": t.precision,
             "missing": t.missing, "wrong": t.wrong, "misplaced": t.misplaced, "phantom": t.phantom,
+            "cells": t.errors,
             "per_column": {c: {"labelled": n, "correct": k, "accuracy": k / n if n else 1.0}
                            for c, (n, k) in t.by_column.items()}}
 

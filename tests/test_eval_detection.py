@@ -181,6 +181,9 @@ def test_a_broken_extractor_shows_in_detection_and_fields(rendered_fixtures: dic
     assert [m["rule"] for m in bad.findings.misses] == ["FA-042", "FA-042"]
     g, b = good.fields.summary()["final_accounts_table"], bad.fields.summary()["final_accounts_table"]
     assert g["cells.金额"]["recall"] == 1.0 and b["cells.金额"]["recall"] < g["cells.金额"]["recall"]
+    table = next(t for t in bad.summary()["per_table"] if t["table"] == "收入支出决算总表")
+    assert table["cells"] and {c["kind"] for c in table["cells"]} == {"missing"}  # cell by cell, for the HTML report
+    assert all(c["page"] == 3 and c["bbox"] and c["expected"] and c["found"] is None for c in table["cells"])
     reports = {"layout": _report(good), "lossy": _report(bad)}
     cmp = by_extractor(reports)
     assert cmp["layout"]["findings_recall"] == 1.0 and cmp["lossy"]["findings_recall"] == 0.0
