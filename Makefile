@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 SHARED ?= ../shared
 OUT ?= out
 
-.PHONY: run test check bench venv system-deps fixtures corpus clean
+.PHONY: run test check bench venv system-deps fixtures corpus clean eval
 PORT ?= 8501
 
 $(STAMP): pyproject.toml
@@ -41,13 +41,21 @@ corpus: fixtures
 
 run: venv system-deps corpus
 	@mkdir -p $(OUT)
-	$(BIN)/budgetlens eval eval/fixtures build/fixtures eval/bp_corpus --shared $(SHARED) --json $(OUT)/eval.json
+	$(BIN)/budgetlens eval eval/fixtures build/fixtures eval/bp_corpus --shared $(SHARED) --json $(OUT)/eval.json \
+	  --html $(OUT)/eval.html
 	$(BIN)/budgetlens index eval/bp_corpus  # past reports: the boilerplate rules compare the new ones with them
 	@real=""; if [ -d "$(SHARED)/corpus/real" ]; then real="$(SHARED)/corpus/real"; \
 	else echo "$(SHARED)/corpus/real not found: the sample corpus only"; fi; \
 	$(BIN)/budgetlens run build/corpus $$real || true
 	@echo "review app: http://localhost:$(PORT)  (Ctrl-C stops it)"
 	$(BIN)/budgetlens review --port $(PORT)
+
+# The accuracy report alone, with the CI gate: exit code 3 when a figure falls below eval/gate.yaml.
+eval: venv fixtures
+	@mkdir -p $(OUT)
+	$(BIN)/budgetlens eval eval/fixtures build/fixtures eval/bp_corpus --shared $(SHARED) --json $(OUT)/eval.json \
+	  --html $(OUT)/eval.html --min-file eval/gate.yaml
+	@echo "HTML report: $(OUT)/eval.html"
 
 test: venv system-deps
 	$(BIN)/pytest -q
@@ -56,11 +64,16 @@ check: venv
 	$(BIN)/ruff check .
 	$(BIN)/mypy extraction checks vectorstore
 
+# Every benchmark writes its figures to $(OUT)/bench_<name>.json; report.py merges them into $(OUT)/bench.json and
+# $(OUT)/bench.md (a table per benchmark: figure, value, reference measured in the same run, ratio).
 bench: venv system-deps fixtures
-	$(PY) benchmarks/bench_extract.py --shared $(SHARED)
-	$(PY) benchmarks/bench_checks.py
-	$(PY) benchmarks/bench_review.py
-	$(PY) benchmarks/bench_index.py
+	@mkdir -p $(OUT) && rm -f $(OUT)/bench_*.json
+	$(PY) benchmarks/bench_extract.py --shared $(SHARED) --out $(OUT)/bench_extract.json
+	$(PY) benchmarks/bench_checks.py --out $(OUT)/bench_checks.json
+	$(PY) benchmarks/bench_llm.py --out $(OUT)/bench_llm.json
+	$(PY) benchmarks/bench_index.py --out $(OUT)/bench_index.json
+	$(PY) benchmarks/bench_review.py --out $(OUT)/bench_review.json
+	$(PY) benchmarks/report.py --dir $(OUT)
 
 clean:
 	rm -rf build $(OUT) .pytest_cache .mypy_cache .ruff_cache

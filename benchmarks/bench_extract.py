@@ -10,7 +10,6 @@ Peak memory: max RSS of a fresh process extracting one document, next to a proce
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -22,6 +21,7 @@ import pymupdf
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.figures import Row, add_out, figure, write_figures  # noqa: E402
 from extraction.pipeline import extract_file  # noqa: E402
 
 
@@ -104,19 +104,36 @@ def _print_group(name: str, rows: list[dict], total: dict[str, float]) -> None: 
     print(f"targets (≥20 pages/s, ≥10× find_tables on every page): {'met' if ok else 'NOT met'}")
 
 
+def _figures(group: str, rows: list[dict], total: dict[str, float]) -> list[Row]:  # type: ignore[type-arg]
+    """The group's totals next to get_text() and find_tables() on every page; per document, pages/s next to
+    find_tables and peak memory next to a process that only imports."""
+    out = [figure("ours, all documents", total["ours_pages_per_s"], "pages/s", "get_text() on every page",
+                  total["floor_pages_per_s"], group=group),
+           figure("ours, all documents", total["ours_pages_per_s"], "pages/s", "find_tables() on every page",
+                  total["find_tables_pages_per_s"], group=group, note="targets: ≥ 20 pages/s, ≥ 10× find_tables")]
+    for r in rows:
+        name = f"{r['file']} ({r['pages']} p.)"
+        out.append(figure(f"ours, {name}", float(r["ours_pages_per_s"]), "pages/s", "find_tables() on every page",
+                          float(r["find_tables_pages_per_s"]), group=group))
+        base = float(r["peak_rss_mb"]) - float(r["peak_rss_over_import_mb"])
+        out.append(figure(f"peak RSS, {name}", float(r["peak_rss_mb"]), "MB", "a process that only imports", base,
+                          group=group))
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     ap.add_argument("--forms", type=Path, nargs="*", default=None,
                     help="self-evaluation PDFs (default: build/fixtures/*_se-original/document.pdf)")
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--out", type=Path, default=ROOT / "out" / "bench_extract.json")
+    add_out(ap, "extract", ROOT / "out" / "bench_extract.json")
     args = ap.parse_args()
     os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core, as the target says
     forms = args.forms if args.forms is not None else sorted(ROOT.glob("build/fixtures/*_se-original/document.pdf"))
     groups = {"final accounts: real PDFs (../shared/corpus/real)": sorted((args.shared / "corpus" / "real").glob("*.pdf")),
               "self-evaluation forms: rendered fixtures": list(forms)}
-    report = {}
+    figures: list[Row] = []
     for name, files in groups.items():
         if not files:
             print(f"\n== {name}: no files (absent; run `make fixtures` for the rendered ones)")
@@ -124,12 +141,10 @@ def main() -> None:
         rows = [bench_file(f, args.repeat) for f in files]
         total = _total(rows)
         _print_group(name, rows, total)
-        report[name] = {"files": rows, "total": total}
-    if not report:
+        figures += _figures(name.split(":")[0], rows, total)
+    if not figures:
         sys.exit("no PDFs to measure")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
-    print(f"\nwritten to {args.out}")
+    write_figures(args.out, figures)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ import numpy as np  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.figures import Row, add_out, figure, write_figures  # noqa: E402
 from budgetlens.settings import Settings  # noqa: E402
 from checks.corpus import Hit  # noqa: E402
 from extraction.passages import PASSAGE_KINDS, Passage, PassageKind, passages  # noqa: E402
@@ -126,6 +127,7 @@ def run(size: int, pool: list[str], rng: random.Random) -> dict[str, float]:
             corpus.remove("x" + doc.id)
         assert corpus.passage_count() == size
         figures["disk_mb"] = sum(f.stat().st_size for f in workdir.rglob("*") if f.is_file()) / 2**20
+        figures["text_mb"] = sum(len(p.text.encode()) for _, items in docs for p in items) / 2**20
         figures.update(_queries(corpus, emb, [p for _, items in docs for p in items], rng))
         return figures
     finally:
@@ -179,12 +181,8 @@ def _queries(corpus: Corpus, emb: HashingEmbedding, all_passages: list[Passage],
             "ann": float(np.mean([len(a & b) / 10 for a, b in zip(top, exact, strict=True)]))}
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", default="10000,100000", help="corpus sizes in passages, comma-separated")
-    sizes = [int(s) for s in ap.parse_args().sizes.split(",")]
-    pool = sentence_pool()
-    print(f"{len(pool)} seed sentences recombined; {PER_DOC} passages a document; hashing-ngram-v1-1024; "
+def _print_header(pool: int) -> None:
+    print(f"{pool} seed sentences recombined; {PER_DOC} passages a document; hashing-ngram-v1-1024; "
           f"{QUERIES} single-text queries (copies with other figures and a changed word), k=10")
     print("index/s: documents in groups of ~1000 passages (index_many); embed/s and insert/s split that time; "
           f"1doc/write: ms per passage when {ONE_BY_ONE} more are indexed one document to a write (index)")
@@ -197,26 +195,77 @@ def main() -> None:
           f"{'p50 ms':>7} {'p95 ms':>7} {'filt p50':>8} {'filt p95':>8} {'where p50':>9} {'batch':>6} "
           f"{'brute':>6} {'p50/brute':>9} {'refilt':>6} {'recall@10':>9} {'exact':>5} {'ann':>5} {'disk MB':>7} "
           f"{'peak RSS MB':>11}")
-    rows = []
+
+
+def _print_row(f: dict[str, float]) -> None:
+    size = f["size"]
+    ms = {k: f[k] * 1e3 for k in ("p50", "p95", "f50", "f95", "w50", "batch", "brute50", "one_s")}
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{size:>9} {size / f['index_s']:>8.0f} {size / f['embed_s']:>8.0f} "
+          f"{size / (f['index_s'] - f['embed_s']):>8.0f} {100 * f['embed_s'] / f['index_s']:>5.0f}% "
+          f"{ms['one_s']:>7.2f} {ms['p50']:>7.2f} {ms['p95']:>7.2f} {ms['f50']:>8.2f} {ms['f95']:>8.2f} "
+          f"{ms['w50']:>9.2f} {ms['batch']:>6.2f} {ms['brute50']:>6.2f} {f['p50'] / f['brute50']:>9.2f} "
+          f"{100 * f['refiltered']:>5.0f}% {f['recall']:>9.2f} {f['exact']:>5.2f} {f['ann']:>5.2f} "
+          f"{f['disk_mb']:>7.0f} {rss:>11.0f}", flush=True)
+
+
+def _figures(f: dict[str, float]) -> list[Row]:
+    """One corpus size: each figure next to its reference of the same run."""
+    g, size = f"{f['size']:.0f} passages", f["size"]
+    ms = {k: f[k] * 1e3 for k in ("p50", "p95", "f50", "f95", "w50", "batch", "brute50", "one_s")}
+    return [
+        figure("index throughput (index_many)", size / f["index_s"], "passages/s", "embedding alone",
+               size / f["embed_s"], group=g),
+        figure("index one document a write", ms["one_s"], "ms/passage", "index_many",
+               f["index_s"] * 1e3 / size, group=g),
+        figure("query p50", ms["p50"], "ms", "brute-force numpy p50, same vectors", ms["brute50"], group=g),
+        figure("query p95", ms["p95"], "ms", "query p50", ms["p50"], group=g),
+        figure("filtered query p50", ms["f50"], "ms", "Chroma's where filter alone, p50", ms["w50"], group=g),
+        figure("filtered query p95", ms["f95"], "ms", "filtered query p50", ms["f50"], group=g),
+        figure(f"filtered batch of {PER_DOC}, per text", ms["batch"], "ms", "filtered single-text p50", ms["f50"],
+               group=g),
+        figure("texts asked again with Chroma's where", f["refiltered"], "×", group=g),
+        figure("recall@10 of the copy's source", f["recall"], "×", "brute-force recall@10", f["exact"], group=g),
+        figure("HNSW overlap with the brute-force top 10", f["ann"], "×", group=g),
+        figure("disk", f["disk_mb"], "MB", "passage text (UTF-8)", f["text_mb"], group=g),
+    ]
+
+
+def _growth(a: dict[str, float], b: dict[str, float]) -> list[Row]:
+    def grow(key: str) -> float:
+        return b[key] / a[key]
+
+    scale = b["size"] / a["size"]
+    print(f"{b['size']}/{a['size']} (size x{scale:g}): per-passage index cost "
+          f"x{grow('index_s') / scale:.2f} (one document a write x{grow('one_s'):.2f}); "
+          f"query p50 x{grow('p50'):.2f}, filtered x{grow('f50'):.2f}, where x{grow('w50'):.2f}, "
+          f"batch x{grow('batch'):.2f}; brute force x{grow('brute50'):.2f}")
+    g, note = f"growth {a['size']:.0f} → {b['size']:.0f} passages", f"corpus ×{scale:g}"
+    return [figure("per-passage index cost", grow("index_s") / scale, "×", group=g, note=note),
+            figure("per-passage cost, one document a write", grow("one_s"), "×", group=g, note=note),
+            figure("query p50", grow("p50"), "×", "brute-force p50 growth", grow("brute50"), group=g, note=note),
+            figure("filtered query p50", grow("f50"), "×", "where-filter p50 growth", grow("w50"), group=g,
+                   note=note),
+            figure("filtered batch, per text", grow("batch"), "×", group=g, note=note)]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="10000,100000", help="corpus sizes in passages, comma-separated")
+    add_out(ap, "index")
+    args = ap.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    pool = sentence_pool()
+    _print_header(len(pool))
+    rows, figures = [], []
     for size in sizes:
         f = run(size, pool, random.Random(size))
         rows.append(f)
-        ms = {k: f[k] * 1e3 for k in ("p50", "p95", "f50", "f95", "w50", "batch", "brute50", "one_s")}
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"{size:>9} {size / f['index_s']:>8.0f} {size / f['embed_s']:>8.0f} "
-              f"{size / (f['index_s'] - f['embed_s']):>8.0f} {100 * f['embed_s'] / f['index_s']:>5.0f}% "
-              f"{ms['one_s']:>7.2f} {ms['p50']:>7.2f} {ms['p95']:>7.2f} {ms['f50']:>8.2f} {ms['f95']:>8.2f} "
-              f"{ms['w50']:>9.2f} {ms['batch']:>6.2f} {ms['brute50']:>6.2f} {f['p50'] / f['brute50']:>9.2f} "
-              f"{100 * f['refiltered']:>5.0f}% {f['recall']:>9.2f} {f['exact']:>5.2f} {f['ann']:>5.2f} "
-              f"{f['disk_mb']:>7.0f} {rss:>11.0f}", flush=True)
+        _print_row(f)
+        figures += _figures(f)
     for a, b in zip(rows, rows[1:], strict=False):
-        def grow(key: str, a: dict[str, float] = a, b: dict[str, float] = b) -> float:
-            return b[key] / a[key]
-
-        print(f"{b['size']}/{a['size']} (size x{b['size'] / a['size']:g}): per-passage index cost "
-              f"x{grow('index_s') * a['size'] / b['size']:.2f} (one document a write x{grow('one_s'):.2f}); "
-              f"query p50 x{grow('p50'):.2f}, filtered x{grow('f50'):.2f}, where x{grow('w50'):.2f}, "
-              f"batch x{grow('batch'):.2f}; brute force x{grow('brute50'):.2f}")
+        figures += _growth(a, b)
+    write_figures(args.out, figures)
 
 
 if __name__ == "__main__":
