@@ -22,7 +22,16 @@ from extraction.layout.ingest import open_pdf, page_layout, page_text_lines, sha
 from extraction.layout.model import PageLayout, TextLine, Word
 from extraction.narrative_sections import Zone, find_zones, narrative_records
 from extraction.numbers import is_number_like, read_cell_number
-from extraction.records import DocKind, Document, ExtractionResult, Issue, NarrativeClaim, ReportSection, decide_status
+from extraction.records import (
+    OTHER,
+    DocKind,
+    Document,
+    ExtractionResult,
+    Issue,
+    NarrativeClaim,
+    ReportSection,
+    decide_status,
+)
 from extraction.text_grids import clip_zones, read_text_grids
 
 log = logging.getLogger(__name__)
@@ -135,11 +144,15 @@ def _titled(pt: PageTables, grid: Grid) -> bool:
 
 
 def doc_kinds(records: list) -> list[DocKind]:  # type: ignore[type-arg]
+    """The kinds of disclosure the document holds. A 部门决算 needs one of the standard tables: an evaluation report
+    that prints its own 收入支出决算表 (a table classed 其他) is not a final-accounts disclosure."""
     kinds: list[DocKind] = []
     for r in records:
         kind: DocKind | None = {"final_accounts_table": "final_accounts", "project_self_evaluation":
                                 "project_self_evaluation", "dept_self_evaluation": "dept_self_evaluation",
                                 "scoring_table": "evaluation_report"}.get(r.kind)  # type: ignore[assignment]
+        if kind == "final_accounts" and r.std_name == OTHER:
+            continue
         if kind is not None and kind not in kinds:
             kinds.append(kind)
     return kinds

@@ -4,7 +4,6 @@ accounts; the other reports are cut from the same records with another departmen
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from functools import cache
@@ -12,6 +11,7 @@ from pathlib import Path
 
 from checks.engine import Config, load_config, run_checks
 from checks.model import Finding
+from eval.runner import load_gold
 from extraction.records import (
     AnyRecord,
     DeptSelfEvaluation,
@@ -35,9 +35,7 @@ def _seed() -> ExtractionResult:
 
 @cache
 def _putuo() -> ExtractionResult:
-    raw = json.loads((FIXTURES / "real_putuo" / "gold.json").read_text(encoding="utf-8"))
-    raw.pop("source", None)
-    return ExtractionResult.model_validate(raw)
+    return load_gold(FIXTURES / "real_putuo")[1]
 
 
 def ours() -> ExtractionResult:

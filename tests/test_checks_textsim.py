@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -19,9 +18,9 @@ from checks.textsim import (
     prose_key,
     vague_words,
 )
+from eval.runner import load_gold
 from extraction.errors import ConfigError
 from extraction.passages import Passage, passages
-from extraction.records import ExtractionResult
 
 FIXTURES = Path(__file__).resolve().parents[1] / "eval" / "fixtures"
 PROBLEM = "资金执行进度缓慢，未来将优化资金管理使用流程，加快资金执行速度。"
@@ -132,10 +131,8 @@ def test_standard_sections_notes_and_sentences() -> None:
 
 
 def test_the_disclosure_template_wording_is_taken_out_the_reasons_stay() -> None:
-    raw = json.loads((FIXTURES / "real_putuo" / "gold.json").read_text(encoding="utf-8"))
-    raw.pop("source", None)
     std = load_standard_text()
-    cleaned = {p.record: std.clean(p) for p in passages(ExtractionResult.model_validate(raw))}
+    cleaned = {p.record: std.clean(p) for p in passages(load_gold(FIXTURES / "real_putuo")[1])}
     assert cleaned["section[108]:一、收入支出决算总体情况说明"] == \
         "基本支出中人员进出及退休变化，以及项目支出中合同支付进度条款等原因减少支付"
     assert cleaned["section[109]:二、收入决算情况说明"] == ""  # nothing but the template filled in
