@@ -23,6 +23,21 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help="budgetlens: 
 app.add_typer(llm_app, name="llm")
 
 
+@app.callback()
+def _settings_ok() -> None:
+    """A bad BUDGETLENS_* value stops every command with what to fix, not a validation traceback."""
+    from pydantic import ValidationError
+
+    try:
+        get_settings()
+    except ValidationError as exc:
+        for e in exc.errors():
+            name = "BUDGETLENS_" + "_".join(str(x) for x in e["loc"]).upper()
+            err.print(f"setting {name}={e.get('input')!r}: {e['msg']}; correct or unset it (environment or .env)",
+                      style="red", markup=False, highlight=False)
+        raise typer.Exit(2) from exc
+
+
 
 class LlmChoice(StrEnum):
     off = "off"

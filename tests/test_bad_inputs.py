@@ -83,3 +83,11 @@ def test_a_forms_bug_keeps_the_tables(putuo: Path, monkeypatch: pytest.MonkeyPat
     res = extract_file(putuo)
     assert res.status == "partial" and res.records
     assert [i.code for i in res.issues] == ["forms_not_read"]
+
+
+def test_a_bad_setting_is_named_with_what_to_do(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BUDGETLENS_LLM_CACHE", "/tmp/somewhere")
+    result = CliRunner().invoke(app, ["rules"])
+    assert result.exit_code == 2
+    assert "BUDGETLENS_LLM_CACHE='/tmp/somewhere'" in result.output and "correct or unset it" in result.output
+    assert "Traceback" not in result.output
