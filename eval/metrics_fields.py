@@ -21,7 +21,7 @@ import yaml
 from rapidfuzz.distance import Levenshtein
 
 from eval.metrics import _CLAIM_FIELDS, _same, cell_values, claim_index, table_key
-from eval.metrics_forms import _field_name, flatten, form_key, forms_of
+from eval.metrics_forms import _field_name, _norm, flatten, form_key, forms_of
 from extraction.records import ExtractionResult, FinalAccountsTable, NarrativeClaim, ReportSection
 
 TOLERANCE_FILE = Path(__file__).with_name("tolerance.yaml")
@@ -39,14 +39,6 @@ def tolerance(kind: str, name: str, table: tuple[tuple[str, Decimal], ...] | Non
         if fnmatch.fnmatchcase(f"{kind}.{name}", pattern):
             return tol
     return Decimal(0)
-
-
-def _norm(v: Any) -> Any:
-    if isinstance(v, str):
-        return "".join(v.split())
-    if isinstance(v, float | int) and not isinstance(v, bool):
-        return Decimal(str(v))
-    return v
 
 
 @dataclass

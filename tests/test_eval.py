@@ -12,9 +12,10 @@ from typer.testing import CliRunner
 from budgetlens.cli import app
 from eval.runner import evaluate_fixture, overall
 from extraction.pipeline import extract_file
-from extraction.records import STD_NAMES, ExtractionResult, FinalAccountsTable
+from extraction.records import STD_NAMES
 
 from .conftest import ROOT, SHARED, need_shared
+from .test_eval_gate import _shifted as shifted_one_row
 
 FIXTURES = ROOT / "eval" / "fixtures"
 
@@ -59,16 +60,8 @@ def test_a_broken_extractor_is_caught(rendered_fixtures: dict) -> None:
     """The metric must fail when values land in the wrong row: shift every cell one row down."""
     pdf, _ = rendered_fixtures[("seed002_fa", "yuan")]
 
-    def shifted(path: Path) -> ExtractionResult:
-        res = extract_file(path)
-        for t in res.records:
-            if isinstance(t, FinalAccountsTable) and len(t.rows) > 1:
-                cells = [r.cells for r in t.rows]
-                for row, c in zip(t.rows, cells[-1:] + cells[:-1], strict=True):
-                    row.cells = c
-        return res
 
-    s = evaluate_fixture(pdf.parent, SHARED, shifted).summary()
+    s = evaluate_fixture(pdf.parent, SHARED, shifted_one_row).summary()
     assert s["value_accuracy"] < 0.5 and s["values_misplaced"] > 100
 
 
