@@ -32,7 +32,7 @@ from eval.html_figures import (
 from eval.runner import find_fixtures, pdf_for
 
 WORST = 25  # errors listed
-RENDERS = 16  # pages embedded: ~120 kB each at this zoom, so the file stays a few MB
+RENDERS = 25  # pages embedded (one per listed error at most): ~120 kB each at this zoom, so the file stays a few MB
 ZOOM = 1.1
 EXTRACTORS = {"layout": "版面解析 (layout parser)", "llm": "大模型 (LLM only)", "hybrid": "版面解析 + 大模型 (hybrid)"}
 LOCATED = {"source": "", "search": "检索定位 (by search)"}
