@@ -21,8 +21,8 @@ def eval_cmd(
     html_out: Path | None = typer.Option(None, "--html", help="write a self-contained HTML report here (charts, the "
                                          "worst errors with their page renders) to open in a browser or send on"),
     extractors: list[Extractor] = typer.Option([Extractor.layout], "--extractor", help="layout: the parser alone; "
-                                               "llm: every value from the LLM; hybrid: parser first, LLM fills gaps "
-                                               "and adds claims. Repeat it to compare extractors: the first one's "
+                                               "llm: claims and form values from the LLM (tables stay the parser's); "
+                                               "hybrid: parser first, LLM fills gaps and adds claims. Repeat it to compare extractors: the first one's "
                                                "report is printed in full, the others' headline figures beside it"),
     baseline: Path | None = typer.Option(None, "--baseline", help="an earlier report (--json): print which figures "
                                          "got better or worse"),
