@@ -11,6 +11,7 @@ import typer
 
 from budgetlens.cli_common import Extractor, err, extractor_for
 from budgetlens.settings import Settings, get_settings
+from extraction.errors import BudgetlensError
 
 
 def eval_cmd(
@@ -48,7 +49,11 @@ def eval_cmd(
     fixtures = [f for f in fixtures if f not in labelled]
     report: dict[str, object] = {}
     if fixtures:
-        report = _run(fixtures, shared or settings.shared_dir, settings, list(dict.fromkeys(extractors)))
+        try:
+            report = _run(fixtures, shared or settings.shared_dir, settings, list(dict.fromkeys(extractors)))
+        except BudgetlensError as exc:  # a malformed fixture: say which and what to do, not a traceback
+            err.print(exc.message, style="red", markup=False, highlight=False)
+            raise typer.Exit(2) from exc
     if labelled:
         from budgetlens.cli_corpus import eval_boilerplate
 

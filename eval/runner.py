@@ -17,6 +17,7 @@ from eval.metrics import ClaimScore, TableScore, score_claims, score_table, summ
 from eval.metrics_fields import FieldScore, score_fields
 from eval.metrics_findings import FindingScore, score_findings
 from eval.metrics_forms import FormScore, score_forms
+from extraction.errors import InputError
 from extraction.records import ExtractionResult, FinalAccountsTable, NarrativeClaim
 
 Extractor = Callable[[Path], ExtractionResult]
@@ -101,7 +102,11 @@ def evaluate_fixture(folder: Path, shared: Path, extract: Extractor) -> FixtureR
         why = f"no document.pdf and source {raw.get('source')!r} not under {shared}"
         return FixtureResult(name, None, "skipped", [], ClaimScore(), skipped=why, family=family_of(name, raw))
     pred = extract(pdf)
-    findings = score_findings(raw.get("findings"), run_checks(pred) if raw.get("findings") else [])
+    try:
+        findings = score_findings(raw.get("findings"), run_checks(pred) if raw.get("findings") else [])
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise InputError(f"its `findings` labels are malformed ({type(exc).__name__}: {exc}); "
+                         f"`budgetlens eval validate {folder}` says what to fix", folder / "gold.json") from exc
     return FixtureResult(name, pdf, pred.status, *score_result(gold, pred), forms=score_forms(gold, pred),
                          fields=score_fields(gold, pred), findings=findings, family=family_of(name, raw),
                          doc_kinds={"gold": list(gold.document.doc_kinds), "predicted": list(pred.document.doc_kinds)})

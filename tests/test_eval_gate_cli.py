@@ -33,3 +33,18 @@ def test_eval_cli_gate_and_baseline(rendered_fixtures: dict, tmp_path: Path) -> 
     assert res.exit_code == 2 and "--min" in res.output
     res = CliRunner().invoke(app, ["eval", str(pdf.parent), "--min-file", str(tmp_path / "nope.yaml")])
     assert res.exit_code == 2
+
+
+def test_malformed_findings_labels_name_the_fixture(rendered_fixtures: dict, tmp_path: Path) -> None:
+    """A fixture whose labels lack a severity stops eval with the file and the command that explains it."""
+    import shutil
+
+    pdf, gold = rendered_fixtures[("seed004_fa", "printed")]
+    folder = tmp_path / "fx"
+    shutil.copytree(pdf.parent, folder)
+    raw = json.loads((folder / "gold.json").read_text(encoding="utf-8"))
+    del raw["findings"]["expected"][0]["severity"]
+    (folder / "gold.json").write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
+    res = CliRunner().invoke(app, ["eval", str(folder)])
+    assert res.exit_code == 2, res.output
+    assert "gold.json" in res.output and "malformed" in res.output and "eval validate" in res.output
