@@ -119,11 +119,14 @@ _SECTION_TYPES = [  # most specific first: the first key found in a heading wins
 ]
 
 
-_NUMBERED = re.compile(r"^(\d{1,2}[.、．](?![\d%])|[（(]\d{1,2}[）)])\s*[^\d\s%]")
+_NUMBERED = re.compile(r"^\d{1,2}[.、．](?![\d%])\s*[^\d\s%]")  # 1.前期准备, 2、清正廉洁
+_PAREN_NUMBERED = re.compile(r"^[（(]\d{1,2}[）)]\s*[^\d\s%]")  # (3)预算资金管理情况
+_CIRCLED = re.compile(r"^[①-⑳]\s*[^\d\s%]")  # ①预算管理状况
 
 
 def heading_level(line: str) -> int | None:
-    """0 第X部分, 1 一、, 2 （一）, 3 a short numbered line without sentence punctuation (1.前期准备)."""
+    """0 第X部分, 1 一、, 2 （一）; then short numbered lines without sentence punctuation: 3 1., 4 (1), 5 ①.
+    Levels 3-5 are styles whose nesting the document decides (split_sections nests them in order of appearance)."""
     t = compact(line)
     m = HEADING.match(t)
     if m and len(t) <= 60:
@@ -131,8 +134,11 @@ def heading_level(line: str) -> int | None:
         if tok.startswith("第"):
             return 0
         return 1 if tok.endswith("、") else 2
-    if _NUMBERED.match(t) and len(t) <= 30 and not re.search(r"[。；;]", t[:-1]) and not t.endswith("；"):
-        return 3
+    if len(t) > 30 or re.search(r"[。；;]", t[:-1]) or t.endswith("；"):
+        return None
+    for level, pattern in ((3, _NUMBERED), (4, _PAREN_NUMBERED), (5, _CIRCLED)):
+        if pattern.match(t):
+            return level
     return None
 
 

@@ -19,7 +19,7 @@ class _Section:
 
 
 def split_sections(lines: list[TextLine]) -> list[_Section]:
-    """Headings of level 0 (第三部分), 1 (一、) and 2 (（一）) open sections; text goes to the innermost."""
+    """Every heading opens a section (heading_level); text goes to the innermost."""
     stack: list[tuple[int, str]] = []
     out: list[_Section] = []
     cur: _Section | None = None
@@ -30,8 +30,7 @@ def split_sections(lines: list[TextLine]) -> list[_Section]:
             continue
         level = heading_level(ln.text)
         if level is not None:
-            while stack and stack[-1][0] >= level:
-                stack.pop()
+            _close(stack, level)
             stack.append((level, compact(ln.text)))
             cur = _Section(path=[t for _, t in stack], heading=ln)
             out.append(cur)
@@ -41,6 +40,19 @@ def split_sections(lines: list[TextLine]) -> list[_Section]:
             out.append(cur)
         cur.lines.append(ln)
     return out
+
+
+def _close(stack: list[tuple[int, str]], level: int) -> None:
+    """Close the headings a new one of `level` ends. 第X部分, 一、 and （一） rank fixed; the numbered styles (1.,
+    (1), ①) nest in the order the document uses them: a style already open closes back to its sibling, a new one
+    opens beneath the current heading."""
+    if any(lv == level for lv, _ in stack):
+        while stack[-1][0] != level:
+            stack.pop()
+        stack.pop()
+    elif level <= 2:
+        while stack and stack[-1][0] >= level:
+            stack.pop()
 
 
 def _heading_tail(sec: _Section, stack: list[tuple[int, str]], ln: TextLine) -> bool:

@@ -262,3 +262,22 @@ def test_real_disclosure_page_24() -> None:
     assert not [c for c in claims if c.raw == "100万元"]
     first = claims[0].sources["value"]
     assert first.page == 24 and first.bbox[2] > first.bbox[0] and first.bbox[3] > first.bbox[1]
+
+
+def test_numbered_headings_nest_in_the_order_the_report_uses_them() -> None:
+    """1., (1) and ① nest as the document uses them; 一、 and （一） rank fixed and close them all."""
+    from extraction.narrative_sections import split_sections
+
+    secs = split_sections(lines("一、部门概况", "（五）部门资金来源及使用情况", "1.资金总体情况", "全年收入合计100万元。",
+                                "2.资金收支具体情况", "（1）收入情况：", "收入100万元。", "(3)预算资金管理情况",
+                                "①预算管理状况", "按规定编制预算。", "②制度建设及执行状况", "制度健全。",
+                                "（六）政府采购情况", "无。", "二、绩效目标", "（1）总目标", "1.具体目标", "完成。"))
+    paths = [" > ".join(s.path) for s in secs if s.lines]
+    assert paths == [
+        "一、部门概况 > （五）部门资金来源及使用情况 > 1.资金总体情况",
+        "一、部门概况 > （五）部门资金来源及使用情况 > 2.资金收支具体情况 > （1）收入情况：",
+        "一、部门概况 > （五）部门资金来源及使用情况 > 2.资金收支具体情况 > (3)预算资金管理情况 > ①预算管理状况",
+        "一、部门概况 > （五）部门资金来源及使用情况 > 2.资金收支具体情况 > (3)预算资金管理情况 > ②制度建设及执行状况",
+        "一、部门概况 > （六）政府采购情况",
+        "二、绩效目标 > （1）总目标 > 1.具体目标",  # here (1) comes first, so 1. nests beneath it
+    ]
