@@ -212,6 +212,8 @@ def _narrative_lines(
         for n in zone.pages():
             if n > len(pts):
                 break
+            if pts[n - 1].toc:
+                continue  # a 目录 after a report's title lists headings; it is not the report's text
             if n not in cache:
                 grids = pts[n - 1].grids + pts[n - 1].form_grids
                 cache[n] = [ln for ln in page_text_lines(doc[n - 1], tps[n - 1]) if not _in_grid(ln, grids)]
