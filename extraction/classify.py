@@ -122,6 +122,8 @@ _SECTION_TYPES = [  # most specific first: the first key found in a heading wins
 _NUMBERED = re.compile(r"^\d{1,2}[.、．](?![\d%])\s*[^\d\s%]")  # 1.前期准备, 2、清正廉洁
 _PAREN_NUMBERED = re.compile(r"^[（(]\d{1,2}[）)]\s*[^\d\s%]")  # (3)预算资金管理情况
 _CIRCLED = re.compile(r"^[①-⑳]\s*[^\d\s%]")  # ①预算管理状况
+# a long (1) heading is a list of nouns: （3）绩效评价原则、依据、评价指标体系、…等。 (no comma, colon or title marks)
+_NOUN_LIST = re.compile(r"^[（(]\d{1,2}[）)][^，,：:《》“”]+(、[^，,：:《》“”]+){2,}[。]?$")
 
 
 def heading_level(line: str) -> int | None:
@@ -134,11 +136,11 @@ def heading_level(line: str) -> int | None:
         if tok.startswith("第"):
             return 0
         return 1 if tok.endswith("、") else 2
-    if len(t) > 30 or re.search(r"[。；;]", t[:-1]) or t.endswith("；"):
-        return None
+    if len(t) > 60 or re.search(r"[。；;]", t[:-1]) or t.endswith("；"):
+        return None  # a sentence, not a heading
     for level, pattern in ((3, _NUMBERED), (4, _PAREN_NUMBERED), (5, _CIRCLED)):
         if pattern.match(t):
-            return level
+            return level if len(t) <= 30 or level == 4 and _NOUN_LIST.match(t) else None
     return None
 
 

@@ -281,3 +281,13 @@ def test_numbered_headings_nest_in_the_order_the_report_uses_them() -> None:
         "一、部门概况 > （六）政府采购情况",
         "二、绩效目标 > （1）总目标 > 1.具体目标",  # here (1) comes first, so 1. nests beneath it
     ]
+
+
+def test_a_long_numbered_heading_is_a_list_of_nouns_not_a_sentence() -> None:
+    from extraction.classify import heading_level
+
+    assert heading_level("（3）绩效评价原则、依据、评价指标体系、评价方法、评价标准、评价抽样等。") == 4
+    assert heading_level("①预算管理状况") == 5 and heading_level("2.资金收支具体情况") == 3
+    assert heading_level("3.协助县人民政府领导组织起草或审核以县人民政府、县人民政府办公室名义发布的公文。") is None
+    assert heading_level("（1）持续对标国际、国内一流标准，全面优化提升营商环境、政务服务能力、协同机制；") is None
+    assert heading_level("(2)一般公共服务支出（类）财政事务（款）行政运行（项）支出100万元，主要用于") is None
