@@ -18,11 +18,12 @@ class _Section:
     heading: TextLine | None = None
 
 
-def split_sections(lines: list[TextLine]) -> list[_Section]:
-    """Every heading opens a section (heading_level); text goes to the innermost."""
-    stack: list[tuple[int, str]] = []
-    out: list[_Section] = []
-    cur: _Section | None = None
+def split_sections(lines: list[TextLine], title: TextLine | None = None) -> list[_Section]:
+    """Every heading opens a section (heading_level); text goes to the innermost. A `title` is the root above
+    every heading (level -1: no heading closes it)."""
+    stack: list[tuple[int, str]] = [(-1, compact(title.text))] if title else []
+    cur: _Section | None = _Section(path=[stack[0][1]], heading=title) if title else None
+    out: list[_Section] = [cur] if cur else []
     for ln in lines:
         if cur is not None and cur.heading is not None and not cur.lines and _heading_tail(cur, stack, ln):
             stack[-1] = (stack[-1][0], stack[-1][1] + compact(ln.text))
@@ -66,13 +67,19 @@ _FOLIO = re.compile(r"^[-—–\s]*\d{1,4}[-—–\s]*$|^第\d+页")
 _NOTE = ("备注：", "备注:", "注：", "注:")
 
 
-def narrative_records(lines: list[TextLine], claims: bool = True,
-                      title_block: bool = False) -> list[NarrativeClaim | ReportSection]:
+def narrative_records(lines: list[TextLine], claims: bool = True, title_block: bool = False,
+                      titled: bool = False) -> list[NarrativeClaim | ReportSection]:
     """Sections and their claims. Page numbers and 备注/注 footnotes are not running text; in a
-    self-evaluation report (`title_block`) the lines before the first heading are its title block (部门：…)."""
+    self-evaluation report (`title_block`) the lines before the first heading are its title block (部门：…);
+    in an attachment (`titled`) the first line is its title, the root of every section path."""
     lines = [ln for ln in lines if not _FOLIO.match(compact(ln.text))]
     out: list[NarrativeClaim | ReportSection] = []
-    for sec in split_sections(lines):
+    sections = split_sections(lines[1:], title=lines[0]) if titled and lines else split_sections(lines)
+    if titled and sum(len(compact(ln.text)) for sec in sections for ln in sec.lines) < 20:
+        return out  # only its title outside the attachment's grids: a table the grid readers took
+    for sec in sections:
+        if titled and sec is sections[0] and not sec.lines:
+            continue  # the title heads the attachment's sections; on its own it says nothing
         sec.lines = _until_note(sec.lines)
         if not sec.lines and sec.heading is None or title_block and not sec.path:
             continue
@@ -80,7 +87,8 @@ def narrative_records(lines: list[TextLine], claims: bool = True,
         text = "".join(compact(ln.text) for ln in body)
         pages = sorted({ln.page for ln in ([sec.heading] if sec.heading else []) + body})
         heading = sec.path[-1] if sec.path else None
-        rs = ReportSection(heading_path=sec.path, section_type=_type(sec.path), text=text, pages=pages)
+        rs = ReportSection(heading_path=sec.path, section_type=_type(sec.path[1:] if titled else sec.path), text=text,
+                           pages=pages)
         if sec.heading is not None:
             rs.sources["heading_path"] = _src(sec.heading)
         if body:
@@ -130,6 +138,7 @@ class Zone:
     kind: str
     start: tuple[int, float]
     end: tuple[int, float] = (10**9, 0.0)
+    titled: bool = False  # an attachment of running text: its first line is its title, the root of its sections
 
     def pages(self) -> range:
         return range(self.start[0], min(self.end[0], 10**6) + 1)
@@ -142,12 +151,20 @@ def find_zones(lines: list[tuple[int, BBox, str]]) -> list[Zone]:
     """Lines (page, bbox, text) in reading order → zones; a zone ends where a table title, form label or
     名词解释 begins, or where the next zone starts."""
     zones: list[Zone] = []
+    after_label = False
     for page, bbox, text in lines:
         t = compact(text)
         pos = (page, bbox[1])
         level = heading_level(t)
         opens = _opens(t, level)
         current = zones[-1] if zones and zones[-1].end[0] == 10**9 else None
+        titled = after_label and _attachment_title(t)
+        after_label = bool(_LABEL.match(t)) or after_label and bool(_ORG.search(t)) and len(t) <= 30
+        if titled:
+            if current is not None:
+                current.end = pos
+            zones.append(Zone(kind="self_evaluation", start=pos, titled=True))
+            continue
         if current is not None and opens == current.kind:
             continue  # a sub-heading (一、收入决算情况说明) inside the open zone
         if current is not None and (opens or _closes(t, level)):
@@ -155,6 +172,17 @@ def find_zones(lines: list[tuple[int, BBox, str]]) -> list[Zone]:
         if opens:  # a report's title is not part of its text; a 情况说明 heading heads its sections
             zones.append(Zone(kind=opens, start=pos if opens == "final_accounts" else (page, bbox[3])))
     return zones
+
+
+_LABEL = re.compile(r"^附件[\d\-]+[:：]?$")
+_ORG = re.compile(r"(办公室|局|委员会|人民政府|中心)$")  # a department line above an attachment's title
+
+
+def _attachment_title(t: str) -> bool:
+    """The title under an 附件 N label, when the attachment is running text: not a table, form or scoring table
+    (those have their readers), and not a line of text."""
+    return (0 < len(t) <= 40 and not t.endswith(("表", "框架")) and not _FORM_START.search(t) and not _ORG.search(t)
+            and classify_title(t) is None and heading_level(t) is None and not re.search(r"[，。；：:]", t))
 
 
 def _opens(t: str, level: int | None) -> str | None:

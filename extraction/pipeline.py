@@ -80,7 +80,7 @@ def extract_bytes(path: Path, data: bytes, max_pages: int = 2000) -> ExtractionR
         zones = find_zones([(ln.page, ln.bbox, ln.text) for pt in page_tables if not pt.toc for ln in pt.lines])
         zones = clip_zones(zones, grid_starts)
         narrative = [_in_zone(r, zone.kind) for zone, lines in _narrative_lines(pages or doc, zones, page_tables, tps)
-                     for r in narrative_records(lines, title_block=zone.kind != "final_accounts")]
+                     for r in narrative_records(lines, title_block=zone.kind != "final_accounts", titled=zone.titled)]
         meta = _document(path, data, doc.page_count, layouts)
     finally:
         doc.close()

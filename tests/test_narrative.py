@@ -291,3 +291,20 @@ def test_a_long_numbered_heading_is_a_list_of_nouns_not_a_sentence() -> None:
     assert heading_level("3.协助县人民政府领导组织起草或审核以县人民政府、县人民政府办公室名义发布的公文。") is None
     assert heading_level("（1）持续对标国际、国内一流标准，全面优化提升营商环境、政务服务能力、协同机制；") is None
     assert heading_level("(2)一般公共服务支出（类）财政事务（款）行政运行（项）支出100万元，主要用于") is None
+
+
+def test_an_attachment_of_running_text_is_a_zone_headed_by_its_title() -> None:
+    from extraction.narrative_sections import find_zones, narrative_records
+
+    texts = ["附件 2", "部门职能分解及2023年工作完成情况", "2023年，县政府办公室较好地发挥了参谋助手作用。",
+             "1、围绕中心、履职尽责", "统筹协调职能全面加强。", "附件 3", "部门整体支出绩效评价共性指标体系框架",
+             "附件 4", "寻甸回族彝族自治县人民政府办公室", "2023年部门整体支出绩效评价调查问卷（受益人群）",
+             "发放问卷：73 份 收回问卷：70 份 有效问卷：70 份", "附件 5", "2023年项目收入支出决算表"]
+    zones = find_zones([(1, (0.0, 20.0 * i, 100.0, 20.0 * i + 12), t) for i, t in enumerate(texts)])
+    assert [(z.kind, z.titled, z.start[1] // 20) for z in zones] == [("self_evaluation", True, 1),
+                                                                     ("self_evaluation", True, 9)]
+    secs = narrative_records(lines(*texts[1:5]), titled=True)
+    got = [(" > ".join(s.heading_path), s.text) for s in secs if hasattr(s, "heading_path")]
+    assert got == [("部门职能分解及2023年工作完成情况", "2023年，县政府办公室较好地发挥了参谋助手作用。"),
+                   ("部门职能分解及2023年工作完成情况 > 1、围绕中心、履职尽责", "统筹协调职能全面加强。")]
+    assert narrative_records(lines(texts[6]), titled=True) == []  # a table's title alone: the grid readers have it
