@@ -21,7 +21,7 @@ import yaml
 from rapidfuzz.distance import Levenshtein
 
 from eval.metrics import _CLAIM_FIELDS, _same, cell_values, claim_index, table_key
-from eval.metrics_forms import _field_name, _norm, flatten, form_key, forms_of
+from eval.metrics_forms import _field_name, _norm, flatten, form_key, forms_of, full_texts
 from extraction.records import ExtractionResult, FinalAccountsTable, NarrativeClaim, ReportSection
 
 TOLERANCE_FILE = Path(__file__).with_name("tolerance.yaml")
@@ -155,27 +155,11 @@ def _forms(s: FieldScore, gold: ExtractionResult, pred: ExtractionResult) -> Non
             s.pair(kind, _field_name(path), gf.get(path), pf.get(path), bool(g and p))
 
 
-def _full_texts(pred: ExtractionResult) -> list[tuple[list[str], str, str]]:
-    """Each predicted section: its own text, and its text with its sub-sections' appended. Gold may label a section
-    whole where the extractor splits it at its sub-headings, which is a finer split, not an error; the closer of
-    the two is scored."""
-    secs = [r for r in pred.records if isinstance(r, ReportSection) and r.heading_path]
-    out = []
-    for i, r in enumerate(secs):
-        n, parts = len(r.heading_path), [r.text]
-        for sub in secs[i + 1:]:
-            if sub.heading_path[:n] != r.heading_path:
-                break
-            parts.append(sub.text)
-        out.append((r.heading_path, r.text, "".join(parts)))
-    return out
-
-
 def _sections(s: FieldScore, gold: ExtractionResult, pred: ExtractionResult) -> None:
     if not any(isinstance(r, ReportSection) for r in gold.records):  # this fixture does not label sections
         return
     got: dict[str, list[tuple[list[str], str, str]]] = {}
-    for path, own, whole in _full_texts(pred):
+    for path, own, whole in full_texts(pred):
         got.setdefault(_norm(path[-1]), []).append((path, own, whole))
     matched: list[list[str]] = []
     for r in gold.records:

@@ -27,16 +27,18 @@ def duplicate_problems(f: JsonFile) -> list[Problem]:
     """A record repeated value for value (sources and issues aside), and a second table under one standard name."""
     out: list[Problem] = []
     seen: dict[str, int] = {}
+    copies: dict[str, int] = {}
     std: dict[str, int] = {}
     for i, rec in iter_records(f.data):
         key = json.dumps({k: v for k, v in rec.items() if k not in ("sources", "issues")}, sort_keys=True,
                          ensure_ascii=False)
-        if key in seen:
+        copies[key] = copies.get(key, 0) + 1
+        if key in seen and copies[key] > _printed_times(rec):
             out.append(f.problem(("records", i), f"repeats records[{seen[key]}] ({record_name(rec)}) value for "
                                                  "value: delete the copy (eval would match it against a second "
                                                  "reading that the page does not print)"))
             continue
-        seen[key] = i
+        seen.setdefault(key, i)
         name = rec.get("std_name")
         if rec.get("kind") == "final_accounts_table" and name and name != OTHER:
             if name in std:
@@ -45,6 +47,14 @@ def duplicate_problems(f: JsonFile) -> list[Problem]:
                                      f"it to the first such table only, a second one is {OTHER}"))
             std.setdefault(name, i)
     return out
+
+
+def _printed_times(rec: dict[str, Any]) -> int:
+    """How often a record may stand: a claim as often as its sentence prints the number (收回问卷：70 份 有效问卷：70 份)."""
+    if rec.get("kind") != "narrative_claim":
+        return 1
+    raw, sentence = "".join(str(rec.get("raw", "")).split()), "".join(str(rec.get("sentence", "")).split())
+    return max(1, sentence.count(raw)) if raw else 1
 
 
 def _pages_of(rec: dict[str, Any]) -> Iterator[tuple[tuple[str | int, ...], Any]]:

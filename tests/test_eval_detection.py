@@ -121,7 +121,7 @@ def test_fields_precision_recall_tolerance_and_cer() -> None:
 
 def test_a_section_labelled_whole_matches_the_text_split_at_its_subheadings() -> None:
     gold = ExtractionResult(document=_doc(), records=[
-        ReportSection(heading_path=["五、支出说明"], text="甲。乙。", pages=[3])])
+        ReportSection(heading_path=["五、支出说明"], text="(一)总体甲。(二)结构乙。", pages=[3])])  # whole
     pred = ExtractionResult(document=_doc(), records=[
         ReportSection(heading_path=["五、支出说明"], text="", pages=[3]),
         ReportSection(heading_path=["五、支出说明", "(一)总体"], text="甲。", pages=[3]),
