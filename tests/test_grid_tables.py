@@ -148,6 +148,6 @@ def test_heading_levels() -> None:
 
     assert heading_level("第三部分 情况说明") == 0 and heading_level("一、收入决算情况说明") == 1
     assert heading_level("（二）部门绩效目标") == 2 and heading_level("(一)一般公共预算") == 2
-    assert heading_level("1.前期准备") == 3 and heading_level("（3）收入情况：") == 3
+    assert heading_level("1.前期准备") == 3 and heading_level("（3）收入情况：") == 4  # (n) nests as the document uses it
     assert heading_level("57.37%,主要原因是人员经费增加。") is None  # a number wrapped to the line start
     assert heading_level("1.前期调研。进行调查核实，了解项目实施单位") is None  # a numbered paragraph
