@@ -142,10 +142,11 @@ def _sentence_claims(t: _Text, start: int, end: int, state: _State) -> list[Narr
 def _clause(t: _Text, floor: int, num_start: int) -> str:
     """Text between the last delimiter (or the previous claim) and the number."""
     seg = t.text[floor:num_start]
-    cut = 0
-    for d in _DELIM.finditer(seg):
-        cut = d.end()
-    return seg[cut:].strip(" \u3000…．.·")
+    cuts = [0, *(d.end() for d in _DELIM.finditer(seg))]
+    clause = seg[cuts[-1]:].strip(" \u3000…．.·")
+    if not clause and len(cuts) > 1 and seg[cuts[-1] - 1] in "：:":  # 收回问卷：70 份 — a label, then its value
+        clause = seg[cuts[-2]:cuts[-1] - 1].strip(" \u3000…．.·")
+    return clause
 
 
 def _classify(t: _Text, m: re.Match[str], floor: int, has_comparator: bool, state: _State) -> _Hit | None:

@@ -308,3 +308,9 @@ def test_an_attachment_of_running_text_is_a_zone_headed_by_its_title() -> None:
     assert got == [("部门职能分解及2023年工作完成情况", "2023年，县政府办公室较好地发挥了参谋助手作用。"),
                    ("部门职能分解及2023年工作完成情况 > 1、围绕中心、履职尽责", "统筹协调职能全面加强。")]
     assert narrative_records(lines(texts[6]), titled=True) == []  # a table's title alone: the grid readers have it
+
+
+def test_a_label_and_its_value_name_the_metric() -> None:
+    claims = extract_claims(lines("发放问卷：73 份 收回问卷：70 份 有效问卷：70 份"))
+    assert [(c.metric, c.value, c.claim_kind) for c in claims] == [
+        ("发放问卷", Decimal(73), "count"), ("收回问卷", Decimal(70), "count"), ("有效问卷", Decimal(70), "count")]
