@@ -22,6 +22,7 @@ from rapidfuzz.distance import Levenshtein
 
 from eval.metrics import _CLAIM_FIELDS, _same, cell_values, claim_index, table_key
 from eval.metrics_forms import _field_name, _norm, flatten, form_key, forms_of, full_texts
+from extraction.errors import ConfigError
 from extraction.records import ExtractionResult, FinalAccountsTable, NarrativeClaim, ReportSection
 
 TOLERANCE_FILE = Path(__file__).with_name("tolerance.yaml")
@@ -29,8 +30,15 @@ TOLERANCE_FILE = Path(__file__).with_name("tolerance.yaml")
 
 @cache
 def tolerances(path: Path = TOLERANCE_FILE) -> tuple[tuple[str, Decimal], ...]:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
-    return tuple((str(k), Decimal(str(v))) for k, v in (raw or {}).items())
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+        table = tuple((str(k), Decimal(str(v))) for k, v in (raw or {}).items())
+    except (yaml.YAMLError, AttributeError, ArithmeticError) as exc:
+        raise ConfigError(f"{path}: not a mapping of `record_kind.field` patterns to numbers ({exc}); "
+                          f"correct it (see its comments)") from exc
+    if any(tol < 0 for _, tol in table):
+        raise ConfigError(f"{path}: a tolerance is negative; use 0 for an exact comparison")
+    return table
 
 
 def tolerance(kind: str, name: str, table: tuple[tuple[str, Decimal], ...] | None = None) -> Decimal:

@@ -14,8 +14,8 @@ from eval.runner import evaluate_fixture, overall
 from extraction.pipeline import extract_file
 from extraction.records import STD_NAMES
 
+from .broken_extractors import shifted_one_row
 from .conftest import ROOT, SHARED, need_shared
-from .test_eval_gate import _shifted as shifted_one_row
 
 FIXTURES = ROOT / "eval" / "fixtures"
 

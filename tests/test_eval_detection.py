@@ -202,3 +202,17 @@ def test_headline_without_labelled_findings() -> None:
 
     h = headline(overall([]), None)
     assert h["findings_recall"] is None and h["fixtures"] == 0
+
+
+def test_a_bad_tolerance_file_is_a_clear_error(tmp_path: Path) -> None:
+    from eval.metrics_fields import tolerances
+    from extraction.errors import ConfigError
+
+    bad = tmp_path / "tolerance.yaml"
+    bad.write_text('"*.execution_rate": lots\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="not a mapping"):
+        tolerances(bad)
+    bad.write_text('"*.execution_rate": -0.1\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="negative"):
+        tolerances(bad)
+    assert tolerances(ROOT / "eval" / "tolerance.yaml")  # the shipped file loads

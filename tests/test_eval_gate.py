@@ -33,9 +33,8 @@ from eval.gate import (
 from eval.metrics import ClaimScore, summarise
 from eval.metrics_bp import BpScore
 from eval.metrics_forms import FormScore
-from extraction.pipeline import extract_file
-from extraction.records import ExtractionResult, FinalAccountsTable
 
+from .broken_extractors import one_value_lost, shifted_one_row
 from .conftest import ROOT, SHARED
 
 GATE = ROOT / "eval" / "gate.yaml"
@@ -244,26 +243,6 @@ def _quiet() -> Console:
     return Console(file=io.StringIO(), width=200)
 
 
-def _shifted(path: Path) -> ExtractionResult:
-    """Broken: every table's values one row down (the error an auditor cannot see)."""
-    res = extract_file(path)
-    for t in res.records:
-        if isinstance(t, FinalAccountsTable) and len(t.rows) > 1:
-            cells = [r.cells for r in t.rows]
-            for row, c in zip(t.rows, cells[-1:] + cells[:-1], strict=True):
-                row.cells = c
-    return res
-
-
-def _one_value_lost(path: Path) -> ExtractionResult:
-    """Broken, barely: a single value of the first table read as blank."""
-    res = extract_file(path)
-    table = next(t for t in res.records if isinstance(t, FinalAccountsTable))
-    row = next(r for r in table.rows if any(v is not None for v in r.cells.values()))
-    row.cells[next(k for k, v in row.cells.items() if v is not None)] = None
-    return res
-
-
 def test_a_broken_extractor_fails_the_gate(rendered_fixtures: dict) -> None:
     """CI fails when a fixture's accuracy drops below the gate: the real evaluation, with extractors broken on
     purpose, is checked against eval/gate.yaml; the working extractor passes on the same fixture."""
@@ -274,11 +253,11 @@ def test_a_broken_extractor_fails_the_gate(rendered_fixtures: dict) -> None:
     assert good[f"fixture.{name}.values.labelled"] > 200
     assert check_min(good, mins) == []
 
-    shifted = {v.metric for v in check_min(flatten(run_eval([pdf.parent], SHARED, _quiet(), _shifted)), mins)}
+    shifted = {v.metric for v in check_min(flatten(run_eval([pdf.parent], SHARED, _quiet(), shifted_one_row)), mins)}
     assert {f"fixture.{name}.values.accuracy", f"fixture.{name}.values.misplaced", "overall.values.accuracy",
             "overall.values.misplaced"} <= shifted
 
-    report = run_eval([pdf.parent], SHARED, _quiet(), _one_value_lost)
+    report = run_eval([pdf.parent], SHARED, _quiet(), one_value_lost)
     lost = check_min(flatten(report), mins)
     by_name = {v.metric: v for v in lost}
     values = {f"fixture.{name}.values.accuracy", "overall.values.accuracy"}
