@@ -35,7 +35,8 @@ div[data-testid="stExpanderDetails"] div[data-testid="stCaptionContainer"] {padd
 
 
 def main() -> None:
-    st.set_page_config(layout="wide", page_title="budgetlens 审核", page_icon=":material/fact_check:")
+    # an emoji favicon is drawn in the page; a :material: one is fetched from fonts.gstatic.com (offline: never)
+    st.set_page_config(layout="wide", page_title="budgetlens 审核", page_icon="🔍")
     st.html(CSS)
     state.init_session()
     state.apply_pending_nav()

@@ -83,6 +83,15 @@ def open_finding(doc_id: str, finding_id: int, reviewer: str = "") -> AppTest:
     return at
 
 
+def show(at: AppTest, tab: str = "", trail: bool = False) -> AppTest:
+    """Open a detail tab and/or the audit trail, as a click does: only what is open is built."""
+    if tab:
+        at.session_state["detail_tab"] = tab
+    if trail:
+        at.session_state["audit_trail"] = True
+    return at.run()
+
+
 def test_queue_lists_reports_by_risk_and_filters_narrow_it(data: dict[str, Any], tmp_path: Path) -> None:
     bad = tmp_path / "坏文件.pdf"
     bad.write_text("<html>404 Not Found</html>", encoding="utf-8")
@@ -144,6 +153,8 @@ def test_accept_and_dismiss_are_recorded_and_shown_in_the_history(data: dict[str
     assert _status(store, second.id) == "dismissed"
     assert [(d.action, d.reviewer) for d in _decisions(store)] == [("accept", "审核员甲"), ("dismiss", "审核员甲")]
     at.button(key=f"f_{second.id}").click().run()
+    assert not at.dataframe  # the log and the trail are built when opened, not with every finding
+    show(at, "决定记录", trail=True)
     shown = [df.value for df in at.dataframe]
     log = next(df for df in shown if "决定" in df.columns)
     assert list(log["决定"]) == ["驳回"] and list(log["理由"]) == ["四舍五入差异，不是问题"]
@@ -168,7 +179,7 @@ def test_a_decision_on_a_finding_changed_meanwhile_is_a_conflict(data: dict[str,
 def test_a_correction_reruns_the_checks_and_lists_what_disappeared(data: dict[str, Any]) -> None:
     store, doc_id = data["store"], data["ids"]["seed002_fa"]
     f = next(x for x in findings_of(store, doc_id) if x.rule_id == "FA-042")
-    at = open_finding(doc_id, f.id, reviewer="审核员甲")
+    at = show(open_finding(doc_id, f.id, reviewer="审核员甲"), "证据与更正")
     box = next(t for t in at.text_input if t.key and t.key.startswith(f"cv_{f.id}_0_1_"))  # table[0]'s first field
     target = get_path(store_record(store, doc_id, 0), f.evidence[0]["path"])
     other = load_result(store, doc_id).records[3]
@@ -189,7 +200,7 @@ def test_correcting_the_putuo_claim_makes_fa070_disappear(data: dict[str, Any]) 
     f = next(x for x in findings_of(store, doc_id) if x.rule_id == "FA-070")
     claim = next(e for e in f.evidence if e["record"].startswith("claim["))
     idx = int(claim["record"].split("[")[1].split("]")[0])
-    at = open_finding(doc_id, f.id, reviewer="审核员甲")
+    at = show(open_finding(doc_id, f.id, reviewer="审核员甲"), "证据与更正")
     at.text_input(key=f"cv_{f.id}_{idx}_1_0").set_value("2961.68")
     at.button(key=f"save_{f.id}_{idx}_1").click().run()
     no_exception(at)
@@ -201,7 +212,7 @@ def test_correcting_the_putuo_claim_makes_fa070_disappear(data: dict[str, Any]) 
 def test_the_whole_table_can_be_edited(data: dict[str, Any]) -> None:
     store, doc_id = data["store"], data["ids"]["seed002_fa"]
     f = next(x for x in findings_of(store, doc_id) if x.rule_id == "FA-042")
-    at = open_finding(doc_id, f.id, reviewer="审核员甲")
+    at = show(open_finding(doc_id, f.id, reviewer="审核员甲"), "证据与更正")
     key = f"te_{doc_id[:12]}_0_1"
     row = int(f.evidence[0]["path"].split("[")[1].split("]")[0])
     column = f.evidence[0]["path"].split(".cells.")[1]

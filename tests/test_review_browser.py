@@ -101,8 +101,11 @@ def context(env: Env, request: pytest.FixtureRequest) -> Iterator[BrowserContext
     end of the app's log is printed (the call's report is logged before the fixtures are torn down)."""
     failed_before = request.session.testsfailed
     ctx = new_context(env)
+    outside: list[str] = []  # auditors' machines are often offline: the app must not reach past its own server
+    ctx.on("request", lambda r: outside.append(r.url) if not r.url.startswith((env.url, "data:", "blob:")) else None)
     try:
         yield ctx
+        assert not outside, f"the app requested addresses outside its server: {sorted(set(outside))}"
     finally:
         if request.session.testsfailed > failed_before:
             for n, page in enumerate(ctx.pages):

@@ -160,6 +160,9 @@ def _finding_line(f: FindingRow, selected: bool) -> None:
     st.caption(md_escape(short(f.message, 110)))
 
 
+TABS = ("原文页面", "证据与更正", "决定记录")
+
+
 def _detail(store: Store, doc: DocumentRow, f: FindingRow) -> None:
     rule = REGISTRY.get(f.rule_id)
     st.markdown(f"{sev_badge(f.severity)} {status_badge(f.status)} **{f.rule_id}** · {md_escape(f.title)} "
@@ -172,14 +175,19 @@ def _detail(store: Store, doc: DocumentRow, f: FindingRow) -> None:
     _decision_bar(f)
     state.show_flash("decision")
     state.show_flash("correct")
-    page_tab, fix_tab, log_tab = st.tabs(["原文页面", "证据与更正", "决定记录"])
-    with page_tab:
-        evidence.page_view(store, doc, f)
-    with fix_tab:
-        evidence.evidence_table(f)
-        correct.render(store, doc.id, f)
-    with log_tab:
-        evidence.decision_log(store, f)
+    # Only the open tab is built (the hidden ones cost the browser most of a page load: grids and a form); the
+    # choice is kept across findings, so a reviewer correcting value after value stays on the corrections tab.
+    page_tab, fix_tab, log_tab = st.tabs(list(TABS), key="detail_tab", on_change="rerun")
+    if page_tab.open is not False:
+        with page_tab:
+            evidence.page_view(store, doc, f)
+    if fix_tab.open:
+        with fix_tab:
+            evidence.evidence_table(f)
+            correct.render(store, doc.id, f)
+    if log_tab.open:
+        with log_tab:
+            evidence.decision_log(store, f)
 
 
 def _decision_bar(f: FindingRow) -> None:
@@ -239,7 +247,10 @@ def _next_open(store: Store, row: FindingRow) -> int:
 
 def _audit_trail(store: Store, doc: DocumentRow) -> None:
     trail = history(store, doc.id)
-    with st.expander(f"审计记录 · {len(trail)} 条决定与更正", expanded=False):
+    box = st.expander(f"审计记录 · {len(trail)} 条决定与更正", expanded=False, key="audit_trail", on_change="rerun")
+    if not box.open:  # built only when opened: a grid costs the browser more than the rest of the page
+        return
+    with box:
         if not trail:
             st.caption("还没有决定或更正。")
             return
