@@ -310,3 +310,30 @@ def _wait_for_jobs(store: Store, n: int, timeout: float = 120) -> list[JobRow]:
             return jobs
         time.sleep(0.3)
     raise AssertionError(f"upload jobs did not finish: {[(j.file_name, j.state) for j in jobs]}")
+
+
+def test_a_long_list_builds_only_the_open_families_and_follows_the_selection(data: dict[str, Any],
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from review_app.views import report
+
+    doc_id = max(data["ids"].values(), key=lambda d: len(findings_of(data["store"], d)))
+    findings = report.ordered(findings_of(data["store"], doc_id))
+    families = list(dict.fromkeys(f.family for f in findings))
+    assert len(families) > 2, "the fixtures should give one report findings in several families"
+    monkeypatch.setattr(report, "LONG_LIST", len(findings) - 1)  # the fixtures' lists are short; this one is long
+    at = app(page="report", doc=doc_id, finding=str(findings[0].id))
+    no_exception(at)
+    built = {b.key for b in at.button if b.key and b.key.startswith("f_")}
+    assert built == {f"f_{f.id}" for f in findings if f.family == families[0]}
+    first_of_next = next(f for f in findings if f.family == families[1])
+    prev = findings[findings.index(first_of_next) - 1]
+    at.session_state["finding"] = prev.id
+    at.run()
+    at.button(key="next").click().run()  # J across the family boundary opens the next family
+    no_exception(at)
+    assert at.session_state["finding"] == first_of_next.id
+    assert f"f_{first_of_next.id}" in {b.key for b in at.button}
+    closed = families[-1]
+    at.session_state[f"fam_{closed}"] = True  # a click on a closed family's header
+    at.run()
+    assert {f"f_{f.id}" for f in findings if f.family == closed} <= {b.key for b in at.button}

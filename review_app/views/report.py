@@ -143,14 +143,27 @@ def _finding_list(findings: list[FindingRow], current: FindingRow) -> None:
     bar[2].button("下一条", key="next", icon=":material/keyboard_arrow_down:", shortcut="J", help="快捷键 J",
                   disabled=pos == len(ids) - 1, on_click=state.select_finding, args=(ids[min(pos + 1, len(ids) - 1)],),
                   width="stretch")
-    many = len(shown) > 12
+    many = len(shown) > LONG_LIST
     for family, group in groupby(shown, key=lambda f: f.family):
         items = list(group)
         pending = sum(f.status == "open" for f in items)
         label = f"{family_label(family)} · {len(items)} 条" + (f"，{pending} 待处理" if pending else "")
-        with st.expander(label, expanded=not many or any(f.id == current.id for f in items)):
-            for f in items:
-                _finding_line(f, f.id == current.id)
+        if not many:
+            with st.expander(label, expanded=True):
+                for f in items:
+                    _finding_line(f, f.id == current.id)
+            continue
+        # A long list: a family is built only while open (each line costs the browser a rendered button and caption,
+        # most of a report's load); the family of the selected finding is opened for it, whichever way it was chosen.
+        key = f"fam_{family}"
+        if any(f.id == current.id for f in items) and st.session_state.get("_fam_shown") != current.id:
+            st.session_state[key] = True
+        group_box = st.expander(label, key=key, on_change="rerun")
+        if group_box.open:
+            with group_box:
+                for f in items:
+                    _finding_line(f, f.id == current.id)
+    st.session_state["_fam_shown"] = current.id
 
 
 def _finding_line(f: FindingRow, selected: bool) -> None:
@@ -161,6 +174,7 @@ def _finding_line(f: FindingRow, selected: bool) -> None:
 
 
 TABS = ("原文页面", "证据与更正", "决定记录")
+LONG_LIST = 12  # more findings than this: the list shows only the open families
 
 
 def _detail(store: Store, doc: DocumentRow, f: FindingRow) -> None:
