@@ -8,6 +8,7 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -121,19 +122,47 @@ def run_job(store: Store, job_id: int, settings: Settings, config: Config | None
     return out
 
 
+def assign_worker(store: Store, job_ids: list[int], pid: int) -> None:
+    """Name the worker process that will run these queued jobs, so that a restarted app can tell a batch still being
+    worked through from one whose worker died with the app."""
+    from budgetlens.store import JobRow
+
+    with store.session() as s:
+        for job in s.query(JobRow).filter(JobRow.id.in_(job_ids), JobRow.state == "queued"):
+            job.worker_pid = pid
+
+
+def requeue(store: Store, job_ids: list[int]) -> None:
+    """Interrupted jobs back in the queue for a retry (their worker is named by `assign_worker` right after)."""
+    from budgetlens.store import JobRow, now
+
+    with store.session() as s:
+        for job in s.query(JobRow).filter(JobRow.id.in_(job_ids), JobRow.state == "interrupted"):
+            job.state, job.worker_pid, job.updated_at = "queued", None, now()
+
+
+STAGING_GRACE = timedelta(seconds=60)  # a job just staged has no worker yet: the app is about to start one
+
+
 def recover_interrupted(store: Store) -> int:
-    """Jobs left running by a killed app or worker: mark them interrupted (their staged files stay for a retry). A job
-    whose worker process is still alive on this machine is left to finish."""
+    """Jobs that no live worker will finish — running or still queued when the app (and its worker) was killed — are
+    marked interrupted, their staged files kept for a retry. Cheap: the app runs it at start and while it polls."""
     from budgetlens.store import JobRow, now
 
     n = 0
     with store.session() as s:
-        for job in s.query(JobRow).filter(JobRow.state == "running"):
+        for job in s.query(JobRow).filter(JobRow.state.in_(("running", "queued"))):
             if job.worker_pid and _alive(job.worker_pid):
+                continue
+            if not job.worker_pid and job.state == "queued" and now() - _aware(job.updated_at) < STAGING_GRACE:
                 continue
             job.state, job.updated_at = "interrupted", now()
             n += 1
     return n
+
+
+def _aware(dt: datetime) -> datetime:
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)  # SQLite hands the stored UTC back without its zone
 
 
 def _alive(pid: int) -> bool:

@@ -4,8 +4,10 @@ chromium driven by Playwright (no browser download: `make test` installs chromiu
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -13,6 +15,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -39,40 +42,66 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@dataclass
+class AppProcess:
+    url: str
+    proc: subprocess.Popen[bytes]
+
+    def crash(self) -> None:
+        """SIGKILL the app and every process it started (its upload workers), as a power cut or a stopped container
+        would: nothing gets to clean up."""
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+
 @contextmanager
 def app_server(data_dir: Path, port: int | None = None) -> Iterator[str]:
     """`streamlit run review_app/app.py` on the store in data_dir; yields the base URL once it answers."""
+    with app_process(data_dir, port) as app:
+        yield app.url
+
+
+@contextmanager
+def app_process(data_dir: Path, port: int | None = None) -> Iterator[AppProcess]:
+    """The app in a process group of its own (so that it can be killed with its workers, and none outlives a test)."""
     port = port or free_port()
     # the store in data_dir and nothing else: a developer's database URL or reviewer name must not leak in
     env = {**os.environ, "BUDGETLENS_DATA_DIR": str(data_dir), "BUDGETLENS_PROGRESS": "false",
            "BUDGETLENS_DATABASE_URL": "", "DATABASE_URL": "", "BUDGETLENS_REVIEWER": ""}
-    log = open(data_dir / f"streamlit-{port}.log", "w")  # noqa: SIM115 - closed in finally
+    log_path = data_dir / f"streamlit-{port}.log"
+    log = open(log_path, "w")  # noqa: SIM115 - closed in finally
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "review_app" / "app.py"), "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            if proc.poll() is not None:
-                raise RuntimeError(f"the review app exited: {(data_dir / f'streamlit-{port}.log').read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            raise RuntimeError("the review app did not answer within 60 s")
-        yield url
+        _wait_healthy(proc, url, log_path)
+        yield AppProcess(url, proc)
     finally:
-        proc.terminate()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):  # workers still running an upload
+            os.killpg(proc.pid, signal.SIGKILL)
         log.close()
+
+
+def _wait_healthy(proc: subprocess.Popen[bytes], url: str, log_path: Path) -> None:
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the review app exited: {log_path.read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("the review app did not answer within 60 s")
 
 
 def shot(page: Page, name: str, full_page: bool = False, settle_first: bool = True) -> Path:

@@ -232,3 +232,30 @@ def test_recovery_leaves_a_live_worker_alone(store: Store, settings: Settings, r
     with store.session() as s:
         s.get(JobRow, job).worker_pid = 2**22 + 12345  # type: ignore[union-attr]  # no such process
     assert recover_interrupted(store) == 1
+
+
+def test_queued_jobs_no_worker_will_run_are_interrupted_and_can_be_requeued(store: Store, settings: Settings) -> None:
+    from budgetlens.intake import STAGING_GRACE, assign_worker, requeue
+    from budgetlens.store import now
+
+    dead = 2**22 + 12345  # no such process
+    ids = [stage_upload(store, f"{n}.pdf", f"%PDF-1.4 {n}".encode(), settings) for n in range(4)]
+    assign_worker(store, ids[:2], os.getpid())  # a live worker's batch
+    assign_worker(store, ids[2:3], dead)  # a batch whose worker died with the app
+    # ids[3]: just staged, its worker not started yet
+    assert recover_interrupted(store) == 1
+    with store.session() as s:
+        s.get(JobRow, ids[3]).updated_at = now() - STAGING_GRACE * 2  # type: ignore[union-attr]  # never started
+    assert recover_interrupted(store) == 1
+
+    def states() -> list[str]:
+        with store.session() as s:
+            return [s.get(JobRow, i).state for i in ids]  # type: ignore[union-attr]
+
+    assert states() == ["queued", "queued", "interrupted", "interrupted"]
+    requeue(store, ids)  # only the interrupted ones go back in the queue, without a worker until one is named
+    with store.session() as s:
+        assert [(s.get(JobRow, i).state, s.get(JobRow, i).worker_pid) for i in ids[2:]] == [("queued", None)] * 2  # type: ignore[union-attr]
+    assert recover_interrupted(store) == 0  # inside the grace again: the app is starting their worker
+    assign_worker(store, ids[2:], dead)
+    assert recover_interrupted(store) == 2 and states()[2:] == ["interrupted", "interrupted"]

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from budgetlens.intake import stage_upload
+from budgetlens.intake import assign_worker, recover_interrupted, requeue, stage_upload
 from budgetlens.settings import get_settings
 from budgetlens.store import JobRow, Store
 from review_app import queries, state
@@ -28,14 +28,16 @@ def _workers() -> list[subprocess.Popen[bytes]]:
     return []
 
 
-def start_worker(url: str, job_ids: list[int]) -> None:
-    """One worker per batch: files are processed one after another, several batches run side by side."""
+def start_worker(store: Store, job_ids: list[int]) -> None:
+    """One worker per batch: files are processed one after another, several batches run side by side. The jobs carry
+    the worker's pid, so that a restarted app knows which of them nobody will finish."""
     settings = get_settings()
     log = settings.data_dir / "uploads" / "worker.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "ab") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "review_app.views.worker", url, *map(str, job_ids)],
+        proc = subprocess.Popen([sys.executable, "-m", "review_app.views.worker", store.url, *map(str, job_ids)],
                                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    assign_worker(store, job_ids, proc.pid)
     workers = _workers()
     workers[:] = [p for p in workers if p.poll() is None] + [proc]
 
@@ -48,7 +50,7 @@ def render(store: Store) -> None:
     if files:
         settings = get_settings()
         ids = [stage_upload(store, f.name, f.getvalue(), settings) for f in files]
-        start_worker(store.url, ids)
+        start_worker(store, ids)
         st.session_state["_upload_gen"] = gen + 1  # an empty uploader for the next batch
         st.rerun()
     state.show_flash("upload")
@@ -61,7 +63,9 @@ def render(store: Store) -> None:
 
 @st.fragment(run_every=1.0)
 def _live_jobs(store: Store) -> None:
-    """Re-drawn every second while a job is queued or running; one full rerun when the last one ends."""
+    """Re-drawn every second while a job is queued or running; one full rerun when the last one ends. A worker that
+    died meanwhile (killed, out of memory) leaves its jobs interrupted, not polled for ever."""
+    recover_interrupted(store)
     jobs = _jobs(store)
     if not any(j.state in ACTIVE for j in jobs):
         st.rerun()
@@ -73,7 +77,12 @@ def _jobs(store: Store) -> list[JobRow]:
         st.caption("还没有上传任务。")
         return jobs
     counts = {s: sum(j.state == s for j in jobs) for s in STATES}
-    st.markdown("**上传任务** " + " · ".join(f"{STATES[s].split()[0]} {n}" for s, n in counts.items() if n))
+    cut = [j.id for j in jobs if j.state == "interrupted"]
+    head, side = st.columns([5, 1], vertical_alignment="center")
+    head.markdown("**上传任务** " + " · ".join(f"{STATES[s].split()[0]} {n}" for s, n in counts.items() if n))
+    if len(cut) > 1:  # after a crash a whole batch may be cut off: one click, not one per file
+        side.button("全部重试", key="jobs_retry_all", icon=":material/replay:", on_click=_retry, args=(sorted(cut),),
+                    help="应用被中断时这些文件正在处理或排队；文件都已保存，可以重新处理", width="stretch")
     with st.container(border=True):
         for j in jobs[:50]:
             _job_line(j)
@@ -98,7 +107,7 @@ def _job_line(j: JobRow) -> None:
             reason = queries.without_paths((j.reason or "未知错误").replace(j.staged_path, j.file_name))
             st.markdown(f":red[原因：{md_escape(reason)}]")
         elif j.state == "interrupted":
-            st.button("重试", key=f"job_retry_{j.id}", icon=":material/replay:", on_click=_retry, args=(j.id,),
+            st.button("重试", key=f"job_retry_{j.id}", icon=":material/replay:", on_click=_retry, args=([j.id],),
                       help="应用被中断时这个文件正在处理；文件已保存，可以重新处理")
 
 
@@ -111,7 +120,11 @@ def progress(j: JobRow) -> tuple[float, str]:
     return {"queued": 0.0, "done": 1.0, "failed": 1.0}.get(j.state, 0.0), STATES.get(j.state, j.state)
 
 
-def _retry(job_id: int) -> None:
-    start_worker(state.store().url, [job_id])
-    state.flash("upload", "toast", f"任务 #{job_id} 已重新开始")
+def _retry(job_ids: list[int]) -> None:
+    """Back in the queue first (a retried job is not interrupted any more), then a worker for them."""
+    store = state.store()
+    requeue(store, job_ids)
+    start_worker(store, job_ids)
+    names = f"任务 #{job_ids[0]}" if len(job_ids) == 1 else f"{len(job_ids)} 个任务"
+    state.flash("upload", "toast", f"{names}已重新开始")
 
