@@ -144,6 +144,20 @@ def heading_level(line: str) -> int | None:
     return None
 
 
+_ITEM_NUMBER = re.compile(r"^(?:(\d{1,2})[.、．]|[（(](\d{1,2})[）)]|([①-⑳]))")
+
+
+def list_item(line: str) -> tuple[int, int] | None:
+    """(style, number) of a numbered line (style as heading_level's 3 1., 4 (1), 5 ①), whether or not it is a
+    heading: split_sections tells the last item of a list in the text from a heading of the same style."""
+    m = _ITEM_NUMBER.match(compact(line))
+    if m is None:
+        return None
+    if m.group(3):
+        return 5, ord(m.group(3)) - ord("①") + 1
+    return (3, int(m.group(1))) if m.group(1) else (4, int(m.group(2)))
+
+
 def section_type(heading: str) -> str | None:
     t = _ORDINAL.sub("", compact(heading)).translate(_QUOTES)
     for key, name in _SECTION_TYPES:

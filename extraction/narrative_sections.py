@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from extraction.classify import classify_title, compact, heading_level, section_type
+from extraction.classify import classify_title, compact, heading_level, list_item, section_type
 from extraction.layout.model import BBox, TextLine
 from extraction.narrative import extract_claims
 from extraction.records import NarrativeClaim, ReportSection, Source
@@ -30,6 +30,8 @@ def split_sections(lines: list[TextLine], title: TextLine | None = None) -> list
             cur.path[-1] = stack[-1][1]
             continue
         level = heading_level(ln.text)
+        if level is not None and _continues_list(cur, stack, ln.text):
+            level = None
         if level is not None:
             _close(stack, level)
             stack.append((level, compact(ln.text)))
@@ -41,6 +43,21 @@ def split_sections(lines: list[TextLine], title: TextLine | None = None) -> list
             out.append(cur)
         cur.lines.append(ln)
     return out
+
+
+def _continues_list(cur: _Section | None, stack: list[tuple[int, str]], text: str) -> bool:
+    """(5)…。 after (1)…；–(4)…； in the text is the list's last item, not a heading: its number follows the last item
+    of the same style the section holds as text. When it also follows an open heading of that style ((2) heading,
+    a list (1) (2), then (3)), a sentence's end (。；) says list item, its absence the next heading."""
+    item = list_item(text)
+    if cur is None or item is None or item[1] < 2:
+        return False
+    before = (item[0], item[1] - 1)
+    prev = next((it for x in reversed(cur.lines) if (it := list_item(x.text))), None)
+    if prev != before:
+        return False
+    heading_run = any(list_item(t) == before for lv, t in stack if lv >= 3)
+    return not heading_run or compact(text).endswith(("。", "；", ";"))
 
 
 def _close(stack: list[tuple[int, str]], level: int) -> None:

@@ -283,6 +283,27 @@ def test_numbered_headings_nest_in_the_order_the_report_uses_them() -> None:
     ]
 
 
+def test_the_last_item_of_a_list_in_the_text_is_not_a_heading() -> None:
+    """(3)…。 ends the list (1)…；(2)…； it follows; without the full stop, after an open (2) heading, (3) is the next
+    heading; a number that does not follow the list's last item is a heading as before."""
+    from extraction.narrative_sections import split_sections
+
+    secs = split_sections(lines("（2）项目绩效目标", "2.具体目标", "（1）优化营商环境；", "（2）提升政务服务能力；",
+                                "（3）进一步加强疫情防控工作。", "（3）项目组织管理", "1.制度建设", "（1）建章；",
+                                "（2）立制；", "（4）项目实施情况", "①前期准备", "（1）招标；", "（2）签约；", "③验收",
+                                "通过。"))
+    by_path = {" > ".join(s.path): " ".join(x.text for x in s.lines) for s in secs if s.lines}
+    assert by_path == {
+        "（2）项目绩效目标 > 2.具体目标": "（1）优化营商环境； （2）提升政务服务能力； （3）进一步加强疫情防控工作。",
+        "（3）项目组织管理 > 1.制度建设": "（1）建章； （2）立制；",
+        "（4）项目实施情况 > ①前期准备": "（1）招标； （2）签约；",
+        "（4）项目实施情况 > ③验收": "通过。",
+    }
+    run = split_sections(lines("（2）项目绩效目标", "（1）优化营商环境；", "（2）提升政务服务能力；", "（3）项目组织管理",
+                               "制度健全。"))
+    assert [" > ".join(s.path) for s in run if s.lines] == ["（2）项目绩效目标", "（3）项目组织管理"]
+
+
 def test_a_long_numbered_heading_is_a_list_of_nouns_not_a_sentence() -> None:
     from extraction.classify import heading_level
 
