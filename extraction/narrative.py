@@ -19,7 +19,11 @@ from extraction.numbers import COUNT_UNITS, MONEY_UNITS, PERCENT, normalize, par
 from extraction.records import ClaimKind, Issue, NarrativeClaim, Source
 
 _UNITS = sorted((*MONEY_UNITS, PERCENT, *COUNT_UNITS), key=len, reverse=True)
-_UNIT_ALT = "|".join(re.escape(normalize(u)) + ("(?!百分点)" if u == "个" else "") for u in _UNITS)
+# 万 / 亿 alone are 万元 / 亿元 where nothing follows but punctuation (国内公务接待支出XX万（含外宾接待支出XX万元）, a
+# line of the official template); before a word they multiply a count (3万人次) and are not read.
+_BARE = {"万": "万元", "亿": "亿元"}
+_UNIT_ALT = "|".join([*(re.escape(normalize(u)) + ("(?!百分点)" if u == "个" else "") for u in _UNITS),
+                      *(rf"{b}(?=[（(，,。；;、）)]|$)" for b in _BARE)])
 # Matched on normalized text (same offsets as the printed text). A number glued to a letter, digit or point is
 # part of something else; a number without a unit (dates 2024年, list items 1、) is never a claim.
 _TOKEN = re.compile(
@@ -154,7 +158,7 @@ def _classify(t: _Text, m: re.Match[str], floor: int, has_comparator: bool, stat
     clause = _clause(t, floor, m.start("num"))
     if clause.endswith("第") or _THRESHOLD_BEFORE.search(clause) or _THRESHOLD_AFTER.match(t.norm, m.end()):
         return None  # 第3次, 单价100万元（含）以上: an ordinal or a threshold, not an amount
-    unit = normalize(m["unit"])
+    unit = _unit(m)
     direction_m = _DIRECTION_TAIL.search(clause)
     if unit == PERCENT:
         return _percent_hit(clause, direction_m, has_comparator, state)
@@ -215,6 +219,11 @@ def _metric(clause: str) -> str:
     return s.strip(" \u3000…．.·的")
 
 
+def _unit(m: re.Match[str]) -> str:
+    u = normalize(m["unit"])
+    return _BARE.get(u, u)
+
+
 def _direction(m: re.Match[str]) -> Direction | None:
     """增加（减少） in a template names no direction."""
     return None if m["alt"] else _DIRECTIONS[m["word"]]
@@ -223,7 +232,7 @@ def _direction(m: re.Match[str]) -> Direction | None:
 def _claim(t: _Text, m: re.Match[str], hit: _Hit, sentence: str, section: str | None) -> NarrativeClaim:
     start, end = m.start("num"), m.end("unit")
     raw = t.text[start:end]
-    q = parse_quantity(raw)
+    q = parse_quantity(raw + "元" if normalize(m["unit"]) in _BARE else raw)
     page, bbox, _split = _box(t, start, end)
     issues: list[Issue] = []
     if q.kind == "placeholder":
@@ -244,7 +253,7 @@ def _claim(t: _Text, m: re.Match[str], hit: _Hit, sentence: str, section: str | 
                 message=f"cannot read the number “{raw}” ({q.reason}); left empty, check the page",
             )
         )
-    unit = q.unit or normalize(m["unit"])
+    unit = q.unit or _unit(m)
     return NarrativeClaim(
         claim_kind=hit.kind,
         sentence=sentence,

@@ -335,3 +335,18 @@ def test_a_label_and_its_value_name_the_metric() -> None:
     claims = extract_claims(lines("发放问卷：73 份 收回问卷：70 份 有效问卷：70 份"))
     assert [(c.metric, c.value, c.claim_kind) for c in claims] == [
         ("发放问卷", Decimal(73), "count"), ("收回问卷", Decimal(70), "count"), ("有效问卷", Decimal(70), "count")]
+
+
+def test_wan_alone_is_wan_yuan_before_punctuation_and_a_multiplier_before_a_word() -> None:
+    """国内公务接待支出X万（含外宾接待支出X万元） is a line of the official template: 万 there is 万元."""
+    from extraction.narrative import extract_claims
+
+    got = [(c.metric, c.raw, c.value, c.unit, c.amount_yuan)
+           for c in extract_claims(lines("国内公务接待支出3.2万（含外宾接待支出0万元），服务群众3万人次，共计1.5亿。"))]
+    assert got[:2] == [("国内公务接待支出", "3.2万", Decimal("3.2"), "万元", Decimal("32000")),
+                       ("（含外宾接待支出", "0万元", Decimal("0"), "万元", Decimal("0"))]
+    assert got[2][1:] == ("1.5亿", Decimal("1.5"), "亿元", Decimal("150000000"))  # 3万人次 is no amount
+    assert len(got) == 3
+    placeholder = extract_claims(lines("国内公务接待支出XX万（含外宾接待支出XX万元）。"))[0]
+    assert placeholder.raw == "XX万" and placeholder.value is None and placeholder.unit == "万元"
+    assert [i.code for i in placeholder.issues] == ["placeholder"]
