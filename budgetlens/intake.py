@@ -10,7 +10,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from budgetlens.corpus_setup import corpus_if_present
 from budgetlens.review import ingest
@@ -99,15 +99,23 @@ def stage_upload(store: Store, name: str, data: bytes, settings: Settings) -> in
         return job.id
 
 
-def run_job(store: Store, job_id: int, settings: Settings, config: Config | None = None) -> Intake:
-    """Process one queued upload; its state tells the app (and a restarted app) where it got to."""
+def run_job(store: Store, job_id: int, settings: Settings, config: Config | None = None) -> Intake | None:
+    """Process one queued upload; its state tells the app (and a restarted app) where it got to. None when the job is
+    not queued (any more): another worker took it, as after a retry clicked twice, and it must not be run twice."""
+    from sqlalchemy import update
+    from sqlalchemy.engine import CursorResult
+
     from budgetlens.store import JobRow, now
 
-    with store.session() as s:
+    with store.session() as s:  # queued → running in one UPDATE: of two workers, one claims the job
+        claim = update(JobRow).where(JobRow.id == job_id, JobRow.state == "queued")
+        res = s.execute(claim.values(state="running", updated_at=now(), worker_pid=os.getpid()))
+        taken = cast("CursorResult[Any]", res).rowcount
         job = s.get(JobRow, job_id)
         if job is None:
             raise ValueError(f"no upload job {job_id}")
-        job.state, job.updated_at, job.worker_pid = "running", now(), os.getpid()
+        if not taken:
+            return None
         path, name = Path(job.staged_path), job.file_name
     try:
         out = intake_file(store, path, settings, config, file_name=name, corpus=corpus_if_present(settings))

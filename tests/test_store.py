@@ -138,9 +138,10 @@ def test_correction_rechecks_and_reports_the_change(store: Store, filled: dict[s
 def test_upload_jobs_and_failed_files(store: Store, settings: Settings, rendered_fixtures: dict, tmp_path: Path) -> None:
     good = stage_upload(store, "甲.pdf", rendered_fixtures[("seed002_fa", "yuan")][0].read_bytes(), settings)
     bad = stage_upload(store, "乙.pdf", b"not a pdf at all", settings)
-    assert run_job(store, good, settings).status == "ok"
+    assert (ok := run_job(store, good, settings)) is not None and ok.status == "ok"
     out = run_job(store, bad, settings)
-    assert out.status == "failed" and "PDF" in out.reason
+    assert out is not None and out.status == "failed" and "PDF" in out.reason
+    assert run_job(store, good, settings) is None  # done: a second worker (a retry clicked twice) leaves it alone
     with store.session() as s:
         states = {j.file_name: (j.state, j.reason) for j in s.scalars(select(JobRow))}
     assert states["甲.pdf"][0] == "done" and states["乙.pdf"][0] == "failed" and "PDF" in states["乙.pdf"][1]
