@@ -109,7 +109,8 @@ def run_job(store: Store, job_id: int, settings: Settings, config: Config | None
 
     with store.session() as s:  # queued → running in one UPDATE: of two workers, one claims the job
         claim = update(JobRow).where(JobRow.id == job_id, JobRow.state == "queued")
-        res = s.execute(claim.values(state="running", updated_at=now(), worker_pid=os.getpid()))
+        me = os.getpid()
+        res = s.execute(claim.values(state="running", updated_at=now(), worker_pid=me, worker_started=started(me)))
         taken = cast("CursorResult[Any]", res).rowcount
         job = s.get(JobRow, job_id)
         if job is None:
@@ -137,7 +138,7 @@ def assign_worker(store: Store, job_ids: list[int], pid: int) -> None:
 
     with store.session() as s:
         for job in s.query(JobRow).filter(JobRow.id.in_(job_ids), JobRow.state == "queued"):
-            job.worker_pid = pid
+            job.worker_pid, job.worker_started = pid, started(pid)
 
 
 def requeue(store: Store, job_ids: list[int]) -> None:
@@ -146,7 +147,7 @@ def requeue(store: Store, job_ids: list[int]) -> None:
 
     with store.session() as s:
         for job in s.query(JobRow).filter(JobRow.id.in_(job_ids), JobRow.state == "interrupted"):
-            job.state, job.worker_pid, job.updated_at = "queued", None, now()
+            job.state, job.worker_pid, job.worker_started, job.updated_at = "queued", None, None, now()
 
 
 STAGING_GRACE = timedelta(seconds=60)  # a job just staged has no worker yet: the app is about to start one
@@ -160,7 +161,7 @@ def recover_interrupted(store: Store) -> int:
     n = 0
     with store.session() as s:
         for job in s.query(JobRow).filter(JobRow.state.in_(("running", "queued"))):
-            if job.worker_pid and _alive(job.worker_pid):
+            if job.worker_pid and _alive(job.worker_pid, job.worker_started):
                 continue
             if not job.worker_pid and job.state == "queued" and now() - _aware(job.updated_at) < STAGING_GRACE:
                 continue
@@ -173,13 +174,26 @@ def _aware(dt: datetime) -> datetime:
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)  # SQLite hands the stored UTC back without its zone
 
 
-def _alive(pid: int) -> bool:
+def _alive(pid: int, started_at: str | None = None) -> bool:
+    """Is the process that took the job still running? Not just "is the pid in use": after a restart (a container's
+    pids start over) the pid may be another process, or a thread of the new app."""
     try:
         os.kill(pid, 0)
+        ours = True
     except ProcessLookupError:
         return False
-    except PermissionError:
-        return True
-    if Path(f"/proc/{pid}/stat").exists():  # a killed child not yet reaped is a zombie, not alive
-        return Path(f"/proc/{pid}/stat").read_text().split(") ")[-1][:1] != "Z"
-    return True
+    except PermissionError:  # another user's process: our workers run as us
+        ours = False
+    stat = Path(f"/proc/{pid}/stat")
+    if stat.exists():  # a killed child not yet reaped is a zombie, not alive
+        fields = stat.read_text().rsplit(") ", 1)[-1].split()
+        return ours and fields[0] != "Z" and (started_at is None or fields[19] == started_at)
+    return ours
+
+
+def started(pid: int) -> str | None:
+    """When the process started (field 22 of /proc/<pid>/stat, clock ticks since boot); None without /proc."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[-1].split()[19]
+    except (OSError, IndexError):
+        return None

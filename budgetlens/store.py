@@ -139,6 +139,8 @@ class JobRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     worker_pid: Mapped[int | None] = mapped_column(Integer, nullable=True)  # m004: who is running it
+    # m005: when that process started (/proc ticks since boot): a pid reused after a restart is another process
+    worker_started: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
 
 class MigrationRow(Base):
@@ -173,8 +175,13 @@ def _m004_job_worker(conn: Any) -> None:
     conn.execute(text("ALTER TABLE jobs ADD COLUMN worker_pid INTEGER"))
 
 
+def _m005_job_worker_started(conn: Any) -> None:
+    conn.execute(text("ALTER TABLE jobs ADD COLUMN worker_started VARCHAR(40)"))
+
+
 MIGRATIONS = [("m001_initial", _m001_initial), ("m002_finding_lookup", _m002_finding_lookup),
-              ("m003_upload_jobs", _m003_upload_jobs), ("m004_job_worker", _m004_job_worker)]
+              ("m003_upload_jobs", _m003_upload_jobs), ("m004_job_worker", _m004_job_worker),
+              ("m005_job_worker_started", _m005_job_worker_started)]
 
 
 def migrate(engine: Engine) -> list[str]:

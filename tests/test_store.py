@@ -220,7 +220,7 @@ def test_an_older_store_is_migrated_forward(store: Store, settings: Settings) ->
     con.close()
     again = Store(settings.store_url())
     cols = [r[1] for r in sqlite3.connect(db).execute("pragma table_info(jobs)")]
-    assert "worker_pid" in cols
+    assert "worker_pid" in cols and "worker_started" in cols
     again.close()
 
 
@@ -233,6 +233,22 @@ def test_recovery_leaves_a_live_worker_alone(store: Store, settings: Settings, r
     with store.session() as s:
         s.get(JobRow, job).worker_pid = 2**22 + 12345  # type: ignore[union-attr]  # no such process
     assert recover_interrupted(store) == 1
+
+
+def test_a_worker_pid_taken_by_another_process_after_a_restart_is_not_alive(store: Store, settings: Settings) -> None:
+    """In a restarted container the old worker's pid may belong to a new process (or to a thread of the new app):
+    the process start time tells them apart."""
+    from budgetlens.intake import assign_worker, started
+
+    me = started(os.getpid())
+    assert me is not None and me.isdigit()
+    ids = [stage_upload(store, f"{n}.pdf", f"%PDF-1.4 {n}".encode(), settings) for n in range(2)]
+    assign_worker(store, ids, os.getpid())  # records this process's start time: a live worker
+    with store.session() as s:
+        s.get(JobRow, ids[1]).worker_started = str(int(me) - 1)  # type: ignore[union-attr]  # same pid, earlier process
+    assert recover_interrupted(store) == 1
+    with store.session() as s:
+        assert [s.get(JobRow, i).state for i in ids] == ["queued", "interrupted"]  # type: ignore[union-attr]
 
 
 def test_queued_jobs_no_worker_will_run_are_interrupted_and_can_be_requeued(store: Store, settings: Settings) -> None:
