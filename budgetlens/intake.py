@@ -187,7 +187,7 @@ def _alive(pid: int, started_at: str | None = None) -> bool:
     stat = Path(f"/proc/{pid}/stat")
     if stat.exists():  # a killed child not yet reaped is a zombie, not alive
         fields = stat.read_text().rsplit(") ", 1)[-1].split()
-        return ours and fields[0] != "Z" and (started_at is None or fields[19] == started_at)
+        return ours and fields[0] != "Z" and (started_at is None or started_at == (fields[19:20] or [""])[0])
     return ours
 
 

@@ -15,13 +15,21 @@ from decimal import Decimal
 from typing import Literal
 
 from extraction.layout.model import Glyph, TextLine, union
-from extraction.numbers import COUNT_UNITS, MONEY_UNITS, PERCENT, normalize, parse_quantity, to_yuan
+from extraction.numbers import (
+    BARE_MONEY_UNITS,
+    COUNT_UNITS,
+    MONEY_UNITS,
+    PERCENT,
+    normalize,
+    parse_quantity,
+    to_yuan,
+)
 from extraction.records import ClaimKind, Issue, NarrativeClaim, Source
 
 _UNITS = sorted((*MONEY_UNITS, PERCENT, *COUNT_UNITS), key=len, reverse=True)
 # 万 / 亿 alone are 万元 / 亿元 where nothing follows but punctuation (国内公务接待支出XX万（含外宾接待支出XX万元）, a
 # line of the official template); before a word they multiply a count (3万人次) and are not read.
-_BARE = {"万": "万元", "亿": "亿元"}
+_BARE = BARE_MONEY_UNITS
 _UNIT_ALT = "|".join([*(re.escape(normalize(u)) + ("(?!百分点)" if u == "个" else "") for u in _UNITS),
                       *(rf"{b}(?=[（(，,。；;、）)]|$)" for b in _BARE)])
 # Matched on normalized text (same offsets as the printed text). A number glued to a letter, digit or point is

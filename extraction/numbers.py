@@ -24,6 +24,8 @@ from extraction.errors import BudgetlensError
 NumberKind = Literal["number", "null", "placeholder", "unreadable"]
 
 MONEY_UNITS: tuple[str, ...] = ("元", "万元", "亿元")
+BARE_MONEY_UNITS: dict[str, str] = {"万": "万元", "亿": "亿元"}
+"""万 / 亿 written without 元 (金额单位：万; 接待支出3.2万（含…）): the money unit they stand for."""
 PERCENT = "%"
 COUNT_UNITS: tuple[str, ...] = (
     "台（套）",
@@ -235,7 +237,7 @@ def parse_unit_statement(text: str) -> str | None:
     if m is None:
         return None
     unit = m.group(1)
-    return {"万": "万元", "亿": "亿元"}.get(unit, unit)
+    return BARE_MONEY_UNITS.get(unit, unit)
 
 
 def convert(value: Decimal, from_unit: str, to_unit: str) -> Decimal:
